@@ -1,0 +1,12 @@
+//! Bürgerportal: a citizen portal for German municipalities.
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod captcha;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod mail;
+pub mod throttle;
+pub mod web;

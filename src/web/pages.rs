@@ -1,0 +1,121 @@
+//! Pages without a feature of their own yet: the start page, the operator-editable
+//! legal pages, and honest "noch leer" pages for areas later work fills.
+
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+
+use crate::{
+    app::SharedState,
+    web::{
+        errors::AppError,
+        layout::{Layout, PageContext},
+        render,
+    },
+};
+
+#[derive(Template)]
+#[template(path = "pages/home.html")]
+struct HomePage {
+    layout: Layout,
+}
+
+pub async fn home(ctx: PageContext) -> Result<Response, AppError> {
+    let mut layout = ctx.layout("Startseite", &[]);
+    layout.breadcrumbs.clear();
+    render(StatusCode::OK, &HomePage { layout })
+}
+
+#[derive(Template)]
+#[template(path = "pages/text.html")]
+struct TextPage {
+    layout: Layout,
+    heading: String,
+    paragraphs: Vec<String>,
+}
+
+/// A legal page: the operator's file `BP_DATA_DIR/seiten/<name>.txt` (paragraphs
+/// separated by blank lines), or the shipped default that says it must be replaced.
+async fn legal_page(state: &SharedState, ctx: PageContext, name: &str, heading: &str, default: &str) -> Result<Response, AppError> {
+    let path = state.config.pages_dir().join(format!("{name}.txt"));
+    let text = tokio::fs::read_to_string(&path).await.unwrap_or_else(|_| default.to_string());
+    let paragraphs = text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    let layout = ctx.layout(heading, &[(heading, None)]);
+    render(
+        StatusCode::OK,
+        &TextPage {
+            layout,
+            heading: heading.into(),
+            paragraphs,
+        },
+    )
+}
+
+const NOT_CONFIGURED: &str = "Der Betreiber dieses Bürgerportals hat diesen Text noch nicht hinterlegt.\n\n\
+Betreiber: Legen Sie den Text als Datei im Datenordner unter „seiten/“ ab (siehe README).";
+
+pub async fn impressum(State(state): State<SharedState>, ctx: PageContext) -> Result<Response, AppError> {
+    legal_page(&state, ctx, "impressum", "Impressum", NOT_CONFIGURED).await
+}
+
+pub async fn datenschutz(State(state): State<SharedState>, ctx: PageContext) -> Result<Response, AppError> {
+    legal_page(&state, ctx, "datenschutz", "Datenschutz", NOT_CONFIGURED).await
+}
+
+pub async fn barrierefreiheit(State(state): State<SharedState>, ctx: PageContext) -> Result<Response, AppError> {
+    legal_page(&state, ctx, "barrierefreiheit", "Erklärung zur Barrierefreiheit", NOT_CONFIGURED).await
+}
+
+fn empty_page(ctx: PageContext, heading: &str, text: &str) -> Result<Response, AppError> {
+    let layout = ctx.layout(heading, &[(heading, None)]);
+    render(
+        StatusCode::OK,
+        &TextPage {
+            layout,
+            heading: heading.into(),
+            paragraphs: vec![text.into(), "Noch leer: Dieser Bereich wird gerade aufgebaut.".into()],
+        },
+    )
+}
+
+pub async fn online_services(ctx: PageContext) -> Result<Response, AppError> {
+    empty_page(
+        ctx,
+        "Onlinedienste",
+        "Hier finden Sie bald alle Dienstleistungen, die Sie online beantragen können.",
+    )
+}
+
+pub async fn services_a_z(ctx: PageContext) -> Result<Response, AppError> {
+    empty_page(
+        ctx,
+        "Alle Dienste A–Z",
+        "Hier finden Sie bald alle Dienstleistungen der Verwaltung von A bis Z.",
+    )
+}
+
+pub async fn org_structure(ctx: PageContext) -> Result<Response, AppError> {
+    empty_page(
+        ctx,
+        "Verwaltungsgliederung",
+        "Hier finden Sie bald den Aufbau der Verwaltung mit Ansprechpersonen und Öffnungszeiten.",
+    )
+}
+
+pub async fn help(ctx: PageContext) -> Result<Response, AppError> {
+    let layout = ctx.layout("Das Bürgerportal", &[("Das Bürgerportal", None)]);
+    let paragraphs = vec![
+        "Mit einem Bürgerkonto erledigen Sie Behördengänge online. So geht es los:".into(),
+        "1. Konto erstellen: Geben Sie Vorname, Nachname und Ihre E-Mail-Adresse an. Sie erhalten per E-Mail ein initiales Kennwort, das nur kurze Zeit gilt.".into(),
+        "2. Erstanmeldung: Melden Sie sich mit der E-Mail-Adresse und dem initialen Kennwort an. Wählen Sie dann eine Frage zur Kennworterinnerung und Ihr eigenes Kennwort (mindestens 12 Zeichen).".into(),
+        "3. Abmelden: Klicken Sie oben auf Ihren Namen und dann auf „Abmelden“. Schließen Sie nicht nur das Fenster, damit niemand Ihre Sitzung weiter nutzen kann.".into(),
+        "Initiales Kennwort abgelaufen? Unter „Kennwort vergessen“ fordern Sie ein neues an.".into(),
+    ];
+    render(
+        StatusCode::OK,
+        &TextPage {
+            layout,
+            heading: "Das Bürgerportal".into(),
+            paragraphs,
+        },
+    )
+}
