@@ -32,7 +32,7 @@ const LAST_NAME = 'Mustermann';
 const EMAIL = `erika.e2e.${Date.now()}@example.org`;
 const QUESTION = 'Wie lautete Ihre erste Telefonnummer?';
 const ANSWER = '0521 123456';
-const NEW_PASSWORD = 'Ampel Regen Kaffeetasse Brücke';
+const NEW_PASSWORD = 'Laterne Sommerwiese Fahrradklingel';
 
 let server; // { url, dataDir, child, log() }
 let browser;
@@ -83,8 +83,15 @@ async function startServer() {
   child.stderr.pipe(logStream, { end: false });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  // Never leave a server behind, even when the test process is interrupted.
   const killOnExit = () => child.kill('SIGKILL');
+  const killOnSignal = (signal) => {
+    child.kill('SIGKILL');
+    if (!process.env.BP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(128 + os.constants.signals[signal]);
+  };
   process.on('exit', killOnExit);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, killOnSignal);
 
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
   const deadline = Date.now() + 30_000;
@@ -110,6 +117,7 @@ async function startServer() {
     log,
     async stop() {
       process.off('exit', killOnExit);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, killOnSignal);
       if (!exited) {
         child.kill('SIGTERM');
         const stopped = await Promise.race([
@@ -297,9 +305,9 @@ async function saveFailureArtifacts(page, name) {
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`), fullPage: true });
     fs.writeFileSync(path.join(RESULTS_DIR, `${name}.html`), await page.content());
-    console.log(`# screenshot: ${path.join(RESULTS_DIR, `${name}.png`)} (url ${page.url()})`);
+    console.log(`screenshot: ${path.join(RESULTS_DIR, `${name}.png`)} (url ${page.url()})`);
   } catch (e) {
-    console.log(`# could not save screenshot: ${e.message}`);
+    console.log(`could not save screenshot: ${e.message}`);
   }
 }
 
@@ -310,25 +318,31 @@ async function withPage(name, body) {
   page.setDefaultTimeout(10_000);
   const problems = [];
   page.on('response', (res) => {
-    if (res.request().isNavigationRequest() && res.status() >= 500) {
-      problems.push(`${res.request().method()} ${res.url()} -> ${res.status()}`);
+    const req = res.request();
+    // 4xx answers to form posts are expected (422 for invalid input); anything else is worth a look.
+    if (res.status() >= 500 || (res.status() >= 400 && !req.isNavigationRequest())) {
+      problems.push(`${req.method()} ${res.url()} -> ${res.status()} (${req.resourceType()}, on ${page.url()})`);
     }
   });
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    }
   });
   page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
   const a11y = [];
+  let journeyDone = false;
   try {
     await body(page, a11y);
-    assert.deepEqual(problems.filter((p) => / -> 5\d\d$/.test(p)), [], 'server errors during the test');
+    journeyDone = true;
+    assert.deepEqual(problems.filter((p) => / -> 5\d\d /.test(p)), [], 'server errors during the test');
     assertNoViolations(a11y);
   } catch (err) {
     await saveFailureArtifacts(page, name);
-    if (a11y.length) console.log(`# accessibility violations so far:\n${formatViolations(a11y)}`);
+    if (!journeyDone && a11y.length) console.log(`accessibility violations so far:\n${formatViolations(a11y)}`);
     throw err;
   } finally {
-    if (problems.length) console.log(`# browser diagnostics (${name}):\n#   ${problems.join('\n#   ')}`);
+    if (problems.length) console.log(`browser diagnostics (${name}):\n  ${problems.join('\n  ')}`);
     await context.close();
   }
 }
@@ -359,7 +373,7 @@ after(async () => {
   if (server) {
     await server.stop();
     if (process.env.BP_E2E_KEEP) {
-      console.log(`# kept ${server.dataDir}`);
+      console.log(`kept ${server.dataDir}`);
     } else {
       fs.mkdirSync(RESULTS_DIR, { recursive: true });
       fs.writeFileSync(path.join(RESULTS_DIR, 'server.log'), server.log());
@@ -390,7 +404,7 @@ test('registration form rejects bad input with German messages and keeps values'
       summary = heading.locator('xpath=..');
     }
     const summaryText = (await summary.innerText()).replace(/\s+/g, ' ');
-    console.log(`# error summary: ${summaryText}`);
+    console.log(`error summary: ${summaryText}`);
     assert.match(summaryText, /Vorname/i, 'the error summary names the missing Vorname');
     assert.match(summaryText, /Geburtstag|Geburtsdatum|Datum/i, 'the error summary names the impossible date');
     assert.doesNotMatch(summaryText, /\b(required|invalid|must|error|field)\b/i, 'messages are German');
@@ -420,7 +434,7 @@ test('citizen registers, finishes the first login, logs out and in again', { tim
     if ((await createLink.count()) > 0) {
       await createLink.first().click();
     } else {
-      console.log('# note: no link "Konto erstellen" on /, going to /konto-erstellen directly');
+      console.log('note: no link "Konto erstellen" on /, going to /konto-erstellen directly');
       await page.goto(`${server.url}/konto-erstellen`);
     }
     await expectPath(page, '/konto-erstellen');
@@ -438,7 +452,7 @@ test('citizen registers, finishes the first login, logs out and in again', { tim
     if (formStillThere || (await page.getByRole('heading', { name: /Bitte korrigieren Sie/i }).count()) > 0) {
       throw new Error(`registration was not accepted:\n${await pageSummary(page)}`);
     }
-    console.log(`# confirmation page: ${page.url()} — ${await page.title()}`);
+    console.log(`confirmation page: ${page.url()} — ${await page.title()}`);
     await checkAccessibility(page, a11y, 'registration confirmation');
 
     // Initial password from the mail drop
@@ -473,6 +487,7 @@ test('citizen registers, finishes the first login, logs out and in again', { tim
       throw new Error(`no header menu <details><summary>${FIRST_NAME} ${LAST_NAME}</summary> on ${page.url()}`);
     }
     await menu.first().click();
+    await checkAccessibility(page, a11y, 'mailbox, user menu open');
     await Promise.all([
       page.waitForNavigation({ waitUntil: 'load' }),
       menu.first().locator('xpath=..').getByRole('button', { name: 'Abmelden', exact: true }).click(),
