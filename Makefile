@@ -23,7 +23,7 @@ build: deps
 test: test-unit test-sqlite test-postgres test-e2e
 
 test-unit: deps
-	$(CARGO) test --locked --lib --bins
+	$(CARGO) test --locked --lib --bins --test cli
 
 test-sqlite: deps
 	$(CARGO) test --locked --test api

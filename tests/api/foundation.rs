@@ -171,3 +171,27 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
     assert_eq!(app.state.db.backend, expected);
     println!("integration tests run on {expected:?}");
 }
+
+#[tokio::test]
+async fn production_sends_secure_host_cookies_and_hsts() {
+    let app = spawn_app_with(|c| {
+        c.environment = buergerportal::config::Environment::Production;
+        c.captcha_test_answer = None;
+    })
+    .await;
+    let page = app.client.get("/anmelden").await;
+    let csrf = page.set_cookies().into_iter().find(|c| c.contains("bp_csrf=")).unwrap();
+    assert!(
+        csrf.starts_with("__Host-bp_csrf=") && csrf.contains("; Secure") && csrf.contains("Path=/"),
+        "{csrf}"
+    );
+    assert!(page.headers.get("strict-transport-security").is_some());
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.state.db.pool.close().await;
+    assert_eq!(app.client.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.client.get("/healthz").await.status, StatusCode::OK);
+}

@@ -253,9 +253,14 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `adjust` first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let smtp = SmtpSink::start().await;
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         base_url: "http://portal.test".into(),
         database_url: fresh_database_url(data_dir.path()).await,
@@ -266,6 +271,7 @@ pub async fn spawn_app() -> TestApp {
         captcha_test_answer: Some(CAPTCHA.into()),
         initial_password_ttl: Duration::from_secs(24 * 3600),
     };
+    adjust(&mut config);
     let clock = Arc::new(TestClock::default());
     let app = Application::build(config, clock.clone()).await.expect("app starts");
     let address = format!("http://{}", app.local_addr());

@@ -43,7 +43,7 @@ async fn a_login_for_an_unknown_address_takes_as_long_as_for_a_known_one() {
         unknown += t.elapsed();
     }
     let ratio = known.as_secs_f64() / unknown.as_secs_f64();
-    assert!((0.5..2.0).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+    assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
 }
 
 #[tokio::test]
