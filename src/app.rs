@@ -35,6 +35,8 @@ pub struct AppState {
     pub hasher: SecretHasher,
     /// Key for the CSRF tokens; shared by all instances through the database.
     pub csrf_key: Vec<u8>,
+    /// Key for recovery tickets and decoy questions.
+    pub recovery_key: Vec<u8>,
     /// Wakes the mail worker right after a mail was queued.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -61,12 +63,14 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let csrf_key = server_secret(&db, "csrf", clock.now_ms()).await?.into_bytes();
+        let recovery_key = server_secret(&db, "recovery", clock.now_ms()).await?.into_bytes();
         Ok(Arc::new(AppState {
             config,
             db,
             clock,
             hasher: SecretHasher::default(),
             csrf_key,
+            recovery_key,
             mail_wakeup: Arc::new(Notify::new()),
         }))
     }
@@ -82,7 +86,11 @@ pub fn router(state: SharedState) -> Router {
         .route("/anmelden", get(acc::login_form).post(acc::login_submit))
         .route("/abmelden", post(acc::logout))
         .route("/erstanmeldung", get(acc::first_login_form).post(acc::first_login_submit))
-        .route("/kennwort-vergessen", get(acc::renewal_form).post(acc::renewal_submit))
+        .route(
+            "/kennwort-vergessen",
+            get(accounts::recovery_routes::address_form).post(accounts::recovery_routes::address_submit),
+        )
+        .route("/kennwort-vergessen/antwort", post(accounts::recovery_routes::answer_submit))
         .route("/postkorb", get(acc::postkorb))
         .route("/login-daten/allgemein", get(acc::login_data))
         .route("/dienste", get(pages::online_services))
@@ -130,7 +138,7 @@ async fn readyz(State(state): State<SharedState>) -> impl IntoResponse {
 /// captcha challenges and stale rate-limit counters.
 pub async fn run_maintenance(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now_ms();
-    let accounts = accounts::renewal::delete_unfinished_accounts(state).await?;
+    let accounts = accounts::cleanup::delete_unfinished_accounts(state).await?;
     let sessions = accounts::sessions::purge_expired(&state.db.pool, now).await?;
     let challenges = captcha::purge_expired(&state.db.pool, now).await?;
     let counters = throttle::purge_stale(&state.db.pool, now).await?;

@@ -16,6 +16,9 @@ pub enum AuditEvent<'a> {
     FirstLoginCompleted { account_id: &'a str },
     Logout { account_id: &'a str },
     UnfinishedAccountDeleted { account_id: &'a str },
+    RecoveryAnswered { account_id: &'a str },
+    RecoveryAnswerWrong,
+    PasswordResetCompleted { account_id: &'a str },
 }
 
 impl AuditEvent<'_> {
@@ -31,6 +34,9 @@ impl AuditEvent<'_> {
             AuditEvent::FirstLoginCompleted { account_id } => ("first_login_completed", Some(account_id)),
             AuditEvent::Logout { account_id } => ("logout", Some(account_id)),
             AuditEvent::UnfinishedAccountDeleted { account_id } => ("unfinished_account_deleted", Some(account_id)),
+            AuditEvent::RecoveryAnswered { account_id } => ("recovery_answered", Some(account_id)),
+            AuditEvent::RecoveryAnswerWrong => ("recovery_answer_wrong", None),
+            AuditEvent::PasswordResetCompleted { account_id } => ("password_reset_completed", Some(account_id)),
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Config {
     /// For automated tests only: every captcha also accepts this answer.
     pub captcha_test_answer: Option<String>,
     pub initial_password_ttl: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for Config {
@@ -44,6 +46,7 @@ impl std::fmt::Debug for Config {
             .field("environment", &self.environment)
             .field("captcha_test_answer", &self.captcha_test_answer.is_some())
             .field("initial_password_ttl", &self.initial_password_ttl)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -96,6 +99,8 @@ struct RawSettings {
     captcha_test_answer: Option<String>,
     #[serde(deserialize_with = "lenient_string")]
     initial_password_ttl: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    trusted_proxies: Option<String>,
 }
 
 impl Config {
@@ -171,6 +176,19 @@ impl Config {
             return Err(invalid("BP_INITIAL_PASSWORD_TTL", "must be between 1 minute and 30 days".into()));
         }
 
+        let mut trusted_proxies = Vec::new();
+        for part in non_empty(raw.trusted_proxies)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            trusted_proxies.push(
+                part.parse()
+                    .map_err(|_| invalid("BP_TRUSTED_PROXIES", format!("'{part}' is not an IP address")))?,
+            );
+        }
+
         Ok(Config {
             listen,
             base_url,
@@ -181,6 +199,7 @@ impl Config {
             environment,
             captcha_test_answer,
             initial_password_ttl,
+            trusted_proxies,
         })
     }
 
@@ -289,6 +308,13 @@ mod tests {
                     ..raw()
                 },
                 "BP_MAIL_FROM",
+            ),
+            (
+                RawSettings {
+                    trusted_proxies: Some("10.0.0.1, proxy".into()),
+                    ..raw()
+                },
+                "BP_TRUSTED_PROXIES",
             ),
         ] {
             let err = Config::from_raw(settings).unwrap_err();

@@ -52,6 +52,18 @@ pub async fn record_failure(pool: &AnyPool, key: &str, free: i64, now: i64) -> D
     Ok(())
 }
 
+const RECENT_FAILURES: &str = "SELECT failures FROM rate_limits WHERE key = $1 AND last_failure >= $2";
+
+/// Failures of `key` in the last day.
+pub async fn failures(pool: &AnyPool, key: &str, now: i64) -> DbResult<i64> {
+    let n: Option<i64> = sqlx::query_scalar(RECENT_FAILURES)
+        .bind(key)
+        .bind(now - RESET_AFTER_MS)
+        .fetch_optional(pool)
+        .await?;
+    Ok(n.unwrap_or(0))
+}
+
 const CLEAR: &str = "DELETE FROM rate_limits WHERE key = $1";
 
 /// Forgets the failures of `key` (after a success).

@@ -1,16 +1,21 @@
-//! Erstanmeldung: after logging in with the initial password the citizen chooses a
-//! security question with answer and their own password; then the account is active.
+//! Erstanmeldung: after logging in with an initial password the citizen sets their
+//! own password. At activation they also choose a security question and answer;
+//! after a reset ("Kennwort vergessen") they may keep the question they have.
 
 use crate::{
     accounts::{
         domain::{NewPassword, PasswordContext, SecurityAnswer, SecurityQuestion},
         sessions::{self, CurrentSession, IssuedSession, NewSession, Stage},
+        store,
     },
     app::AppState,
     audit::{self, AuditEvent},
     mail::{self, templates},
     web::form::FieldErrors,
 };
+
+/// The question choice that keeps the current question (only after a reset).
+pub const KEEP_QUESTION: &str = "behalten";
 
 #[derive(Default, serde::Deserialize)]
 #[serde(default)]
@@ -27,21 +32,36 @@ pub enum Outcome {
     Invalid(FieldErrors),
 }
 
+/// True when the session's account is already active, i.e. this first login
+/// completes a reset rather than an activation.
+pub async fn is_reset(state: &AppState, session: &CurrentSession) -> anyhow::Result<bool> {
+    Ok(store::find_by_id(&state.db.pool, &session.account_id)
+        .await?
+        .is_some_and(|a| a.is_active()))
+}
+
 pub async fn complete(
     state: &AppState,
     session: &CurrentSession,
     form: &FirstLoginForm,
     user_agent: Option<&str>,
 ) -> anyhow::Result<Outcome> {
+    let reset = is_reset(state, session).await?;
     let mut errors = FieldErrors::default();
-    let question = match SecurityQuestion::parse(&form.frage, &form.eigene_frage) {
-        Ok(q) => Some(q),
-        Err((field, invalid)) => {
-            errors.add(if field == "frage" { "frage" } else { "eigene_frage" }, invalid.0);
-            None
-        }
+    let keep_question = reset && (form.frage == KEEP_QUESTION || form.frage.is_empty());
+    let question_and_answer = if keep_question {
+        None
+    } else {
+        let question = match SecurityQuestion::parse(&form.frage, &form.eigene_frage) {
+            Ok(q) => Some(q),
+            Err((field, invalid)) => {
+                errors.add(if field == "frage" { "frage" } else { "eigene_frage" }, invalid.0);
+                None
+            }
+        };
+        let answer = errors.check("antwort", SecurityAnswer::parse(&form.antwort));
+        Some((question, answer))
     };
-    let answer = errors.check("antwort", SecurityAnswer::parse(&form.antwort));
     let names = [session.given_name.as_str(), session.family_name.as_str()];
     let ctx = PasswordContext {
         email: &session.email,
@@ -54,35 +74,57 @@ pub async fn complete(
             "Die beiden Kennwörter stimmen nicht überein. Bitte geben Sie das neue Kennwort zweimal gleich ein.",
         );
     }
-    let (Some(question), Some(answer), Some(password)) = (question, answer, password) else {
+    if let Some((_, Some(answer))) = &question_and_answer {
+        if answer.normalised() == form.kennwort.to_lowercase() {
+            errors.add("antwort", "Die Antwort darf nicht Ihr Kennwort sein.");
+        }
+    }
+    let Some(password) = password.filter(|_| errors.is_empty()) else {
         return Ok(Outcome::Invalid(errors));
     };
-    if !errors.is_empty() {
-        return Ok(Outcome::Invalid(errors));
-    }
-    if answer.normalised() == form.kennwort.to_lowercase() {
-        errors.add("antwort", "Die Antwort darf nicht Ihr Kennwort sein.");
-        return Ok(Outcome::Invalid(errors));
-    }
+    let question_and_answer = match question_and_answer {
+        None => None,
+        Some((Some(q), Some(a))) => Some((q, a)),
+        Some(_) => return Ok(Outcome::Invalid(errors)),
+    };
 
     let password_hash = state.hasher.hash(password.expose()).await?;
-    let answer_hash = state.hasher.hash(answer.normalised()).await?;
+    let answer_hash = match &question_and_answer {
+        Some((_, answer)) => Some(state.hasher.hash(answer.normalised()).await?),
+        None => None,
+    };
     let now = state.clock.now_ms();
+    let base_url = &state.config.base_url;
     let mut tx = state.db.pool.begin().await?;
-    crate::accounts::store::activate(&mut tx, &session.account_id, &password_hash, question.as_str(), &answer_hash, now).await?;
+    match (&question_and_answer, &answer_hash) {
+        (Some((question, _)), Some(answer_hash)) if !reset => {
+            store::activate(&mut tx, &session.account_id, &password_hash, question.as_str(), answer_hash, now).await?;
+        }
+        (Some((question, _)), Some(answer_hash)) => {
+            store::set_password(&mut tx, &session.account_id, &password_hash, now).await?;
+            store::set_security_question(&mut tx, &session.account_id, question.as_str(), answer_hash, now).await?;
+        }
+        _ => store::set_password(&mut tx, &session.account_id, &password_hash, now).await?,
+    }
     // Every earlier session of the account ends; the citizen continues in a new one.
     sessions::delete_all_for_account(&mut tx, &session.account_id).await?;
-    let mail = templates::account_activated(&session.email, &session.given_name, &session.family_name, &state.config.base_url)?;
-    mail::enqueue(&mut tx, &mail, &mail::domain_of(&state.config.base_url), now).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent::FirstLoginCompleted {
-            account_id: &session.account_id,
-        },
-        None,
-        now,
-    )
-    .await?;
+    let (mail, event) = if reset {
+        (
+            templates::password_reset(&session.email, &session.given_name, &session.family_name, base_url)?,
+            AuditEvent::PasswordResetCompleted {
+                account_id: &session.account_id,
+            },
+        )
+    } else {
+        (
+            templates::account_activated(&session.email, &session.given_name, &session.family_name, base_url)?,
+            AuditEvent::FirstLoginCompleted {
+                account_id: &session.account_id,
+            },
+        )
+    };
+    mail::enqueue(&mut tx, &mail, &mail::domain_of(base_url), now).await?;
+    audit::record(&mut tx, event, None, now).await?;
     tx.commit().await?;
     state.mail_wakeup.notify_one();
 

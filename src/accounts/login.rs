@@ -127,27 +127,3 @@ pub async fn login(state: &AppState, form: &LoginForm, client: &Client<'_>) -> a
         first_login: stage == Stage::FirstLogin,
     })
 }
-
-/// The coarse, privacy-friendly form of a client address kept with sessions and
-/// audit entries: IPv4 /24, IPv6 /48.
-pub fn client_prefix(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
-        }
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn client_prefixes_are_coarse() {
-        assert_eq!(super::client_prefix("192.0.2.77".parse().unwrap()), "192.0.2.0/24");
-        assert_eq!(super::client_prefix("2001:db8:abcd:12::1".parse().unwrap()), "2001:db8:abcd::/48");
-    }
-}

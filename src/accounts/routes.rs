@@ -1,11 +1,9 @@
 //! HTTP in and out for the Bürgerkonto: registration, login, first login, logout,
 //! new initial password. Rules live in the sibling modules.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::{
-    extract::{ConnectInfo, State},
+    extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,13 +14,13 @@ use crate::{
         first_login::{self, FirstLoginForm},
         login::{self, LoginForm},
         registration::{self, RegistrationForm},
-        renewal::{self, RenewalForm},
         sessions,
     },
     app::SharedState,
     audit::{self, AuditEvent},
     captcha::{self, Kind},
     web::{
+        client::ClientInfo,
         cookies,
         errors::AppError,
         form::{FieldErrors, WebForm, keep},
@@ -50,7 +48,12 @@ impl From<captcha::Challenge> for ChallengeView {
 }
 
 /// The challenge to show: the submitted one if still open (and not to be replaced), else a new one.
-async fn challenge_for(state: &SharedState, submitted_id: &str, action: &str, force_new: bool) -> Result<ChallengeView, AppError> {
+pub(crate) async fn challenge_for(
+    state: &SharedState,
+    submitted_id: &str,
+    action: &str,
+    force_new: bool,
+) -> Result<ChallengeView, AppError> {
     let now = state.clock.now_ms();
     let pool = &state.db.pool;
     let wanted_kind = if action == "frage" { Some(Kind::Question) } else { None };
@@ -164,6 +167,7 @@ pub async fn register_done(ctx: PageContext) -> Result<Response, AppError> {
 #[template(path = "accounts/login.html")]
 struct LoginPage {
     layout: Layout,
+    logged_out: bool,
     email: String,
     remember: bool,
     message: Option<String>,
@@ -173,12 +177,18 @@ struct LoginPage {
 
 const LOGIN_TRAIL: &[(&str, Option<&str>)] = &[("Bürgerportal", None)];
 
-pub async fn login_form(ctx: PageContext) -> Result<Response, AppError> {
+#[derive(serde::Deserialize)]
+pub struct LoginQuery {
+    abgemeldet: Option<String>,
+}
+
+pub async fn login_form(ctx: PageContext, Query(query): Query<LoginQuery>) -> Result<Response, AppError> {
     if ctx.session().is_some_and(|s| s.is_full()) {
         return Ok(Redirect::to("/postkorb").into_response());
     }
     let page = LoginPage {
         layout: ctx.layout("Anmelden", LOGIN_TRAIL),
+        logged_out: query.abgemeldet.is_some(),
         email: String::new(),
         remember: false,
         message: None,
@@ -194,17 +204,16 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 
 pub async fn login_submit(
     State(state): State<SharedState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    client: ClientInfo,
     ctx: PageContext,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let ip = peer.ip().to_string();
-    let prefix = login::client_prefix(peer.ip());
+    let ip = client.ip.to_string();
+    let prefix = client.prefix();
     let client = login::Client {
         ip: &ip,
         prefix: &prefix,
-        user_agent: user_agent(&headers),
+        user_agent: client.user_agent.as_deref(),
     };
     let outcome = login::login(&state, &form, &client).await?;
     let (message, expired) = match outcome {
@@ -230,6 +239,7 @@ pub async fn login_submit(
     };
     let page = LoginPage {
         layout: ctx.layout("Anmelden", LOGIN_TRAIL),
+        logged_out: false,
         email: keep(&form.email),
         remember: !form.speichern.is_empty(),
         message: Some(message),
@@ -283,6 +293,8 @@ struct FirstLoginPage {
     questions: Vec<(usize, &'static str)>,
     form: FirstLoginForm,
     errors: FieldErrors,
+    /// Completing a reset: the question may be kept.
+    reset: bool,
 }
 
 fn questions() -> Vec<(usize, &'static str)> {
@@ -291,7 +303,11 @@ fn questions() -> Vec<(usize, &'static str)> {
 
 const FIRST_LOGIN_TRAIL: &[(&str, Option<&str>)] = &[("Bürgerportal", None), ("Erstanmeldung", None)];
 
-pub async fn first_login_form(ctx: PageContext, AnySession(session): AnySession) -> Result<Response, AppError> {
+pub async fn first_login_form(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    AnySession(session): AnySession,
+) -> Result<Response, AppError> {
     if session.is_full() {
         return Ok(Redirect::to("/postkorb").into_response());
     }
@@ -301,6 +317,7 @@ pub async fn first_login_form(ctx: PageContext, AnySession(session): AnySession)
         questions: questions(),
         form: FirstLoginForm::default(),
         errors: FieldErrors::default(),
+        reset: first_login::is_reset(&state, &session).await?,
     };
     render(StatusCode::OK, &page)
 }
@@ -336,80 +353,9 @@ pub async fn first_login_submit(
                 questions: questions(),
                 form: kept,
                 errors,
+                reset: first_login::is_reset(&state, &session).await?,
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
-}
-
-// ---------- Kennwort vergessen (new initial password) ----------
-
-#[derive(Template)]
-#[template(path = "accounts/renewal.html")]
-struct RenewalPage {
-    layout: Layout,
-    form: RenewalForm,
-    errors: FieldErrors,
-    challenge: ChallengeView,
-}
-
-#[derive(Template)]
-#[template(path = "accounts/renewal_done.html")]
-struct RenewalDonePage {
-    layout: Layout,
-}
-
-const RENEWAL_TRAIL: &[(&str, Option<&str>)] = &[("Bürgerportal", Some("/anmelden")), ("Kennwort vergessen", None)];
-
-pub async fn renewal_form(State(state): State<SharedState>, ctx: PageContext) -> Result<Response, AppError> {
-    let challenge = captcha::create(&state.db.pool, Kind::Image, state.clock.now_ms()).await?.into();
-    render(
-        StatusCode::OK,
-        &RenewalPage {
-            layout: ctx.layout("Kennwort vergessen", RENEWAL_TRAIL),
-            form: RenewalForm::default(),
-            errors: FieldErrors::default(),
-            challenge,
-        },
-    )
-}
-
-pub async fn renewal_submit(
-    State(state): State<SharedState>,
-    ctx: PageContext,
-    WebForm(form): WebForm<RenewalForm>,
-) -> Result<Response, AppError> {
-    let layout = ctx.layout("Kennwort vergessen", RENEWAL_TRAIL);
-    let kept = |clear_answer: bool| RenewalForm {
-        email: keep(&form.email),
-        captcha_antwort: if clear_answer { String::new() } else { keep(&form.captcha_antwort) },
-        ..Default::default()
-    };
-    if !form.aktion.is_empty() {
-        let challenge = challenge_for(&state, &form.captcha_id, &form.aktion, true).await?;
-        return render(
-            StatusCode::OK,
-            &RenewalPage {
-                layout,
-                form: kept(true),
-                errors: FieldErrors::default(),
-                challenge,
-            },
-        );
-    }
-    match renewal::request(&state, &form).await? {
-        renewal::Outcome::Confirmed => render(StatusCode::OK, &RenewalDonePage { layout }),
-        renewal::Outcome::Invalid { errors, new_challenge } => {
-            let challenge = challenge_for(&state, &form.captcha_id, "", new_challenge).await?;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &RenewalPage {
-                    layout,
-                    form: kept(new_challenge),
-                    errors,
-                    challenge,
-                },
-            )
         }
     }
 }

@@ -146,3 +146,49 @@ pub async fn unfinished_before(pool: &AnyPool, cutoff: i64) -> DbResult<Vec<Stri
 pub async fn delete_pending(conn: &mut AnyConnection, account_id: &str) -> DbResult<bool> {
     Ok(sqlx::query(DELETE_ACCOUNT).bind(account_id).execute(conn).await?.rows_affected() == 1)
 }
+
+const QUESTION_BY_EMAIL: &str = "SELECT security_question FROM accounts WHERE email = $1 AND status = 'active'";
+
+/// The security question of an active account.
+pub async fn security_question(conn: &mut AnyConnection, email: &str) -> DbResult<Option<String>> {
+    let q: Option<Option<String>> = sqlx::query_scalar(QUESTION_BY_EMAIL).bind(email).fetch_optional(conn).await?;
+    Ok(q.flatten())
+}
+
+const ANSWER_HASH: &str = "SELECT security_answer_hash FROM accounts WHERE id = $1";
+
+pub async fn security_answer_hash(pool: &AnyPool, account_id: &str) -> DbResult<Option<String>> {
+    let h: Option<Option<String>> = sqlx::query_scalar(ANSWER_HASH).bind(account_id).fetch_optional(pool).await?;
+    Ok(h.flatten())
+}
+
+const SET_PASSWORD: &str = "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3";
+
+pub async fn set_password(conn: &mut AnyConnection, account_id: &str, password_hash: &str, now: i64) -> DbResult<()> {
+    sqlx::query(SET_PASSWORD)
+        .bind(password_hash)
+        .bind(now)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const SET_QUESTION: &str = "UPDATE accounts SET security_question = $1, security_answer_hash = $2, updated_at = $3 WHERE id = $4";
+
+pub async fn set_security_question(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    question: &str,
+    answer_hash: &str,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(SET_QUESTION)
+        .bind(question)
+        .bind(answer_hash)
+        .bind(now)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -24,7 +24,10 @@ struct InitialPassword<'a> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InitialPasswordReason {
     Registration,
+    /// A pending account asked again (expired initial password).
     Renewal,
+    /// An active account answered its security question.
+    Recovery,
 }
 
 /// The mail with the one-time initial password (contract line: `Ihr initiales Kennwort lautet: …`).
@@ -92,6 +95,27 @@ pub fn account_activated(to: &str, given_name: &str, family_name: &str, base_url
     Ok(OutgoingMail {
         to: to.into(),
         subject: "Ihr Bürgerkonto ist aktiviert".into(),
+        body_text: body,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct PasswordReset {
+    greeting: String,
+    recovery_url: String,
+}
+
+/// Sent when a reset through "Kennwort vergessen" was completed.
+pub fn password_reset(to: &str, given_name: &str, family_name: &str, base_url: &str) -> askama::Result<OutgoingMail> {
+    let body = PasswordReset {
+        greeting: greeting(given_name, family_name),
+        recovery_url: format!("{base_url}/kennwort-vergessen"),
+    }
+    .render()?;
+    Ok(OutgoingMail {
+        to: to.into(),
+        subject: "Ihr Kennwort wurde zurückgesetzt".into(),
         body_text: body,
     })
 }

@@ -1,6 +1,7 @@
 //! The web layer: page frame, forms, errors, cookies, CSRF, sessions, headers, assets.
 
 pub mod assets;
+pub mod client;
 pub mod cookies;
 pub mod csrf;
 pub mod dates;

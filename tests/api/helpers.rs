@@ -270,6 +270,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         environment: Environment::Development,
         captcha_test_answer: Some(CAPTCHA.into()),
         initial_password_ttl: Duration::from_secs(24 * 3600),
+        trusted_proxies: vec![],
     };
     adjust(&mut config);
     let clock = Arc::new(TestClock::default());

@@ -31,16 +31,17 @@ async fn a_login_for_an_unknown_address_takes_as_long_as_for_a_known_one() {
     let app = spawn_app().await;
     let r = app.active_citizen("anna@example.de").await;
     let browser = app.new_browser();
-    let mut known = Duration::ZERO;
-    let mut unknown = Duration::ZERO;
-    // Interleaved, few enough to stay under the throttling threshold.
+    // The fastest of several interleaved tries (other tests share the cores),
+    // few enough to stay under the throttling threshold.
+    let mut known = Duration::MAX;
+    let mut unknown = Duration::MAX;
     for i in 0..4 {
         let t = Instant::now();
         browser.login(&r.email, &format!("Falsch {i} Kennwort"), false).await;
-        known += t.elapsed();
+        known = known.min(t.elapsed());
         let t = Instant::now();
         browser.login(&format!("niemand{i}@example.de"), "Falsch Kennwort", false).await;
-        unknown += t.elapsed();
+        unknown = unknown.min(t.elapsed());
     }
     let ratio = known.as_secs_f64() / unknown.as_secs_f64();
     assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
@@ -87,6 +88,7 @@ async fn after_logout_the_old_cookie_is_a_stranger() {
     let stolen = app.client.cookies.lock().unwrap().clone();
     let page = app.client.logout().await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(app.client.get(&page.location()).await.text().contains("Sie sind abgemeldet"));
     assert!(
         page.set_cookies()
             .iter()
@@ -165,4 +167,30 @@ async fn the_header_shows_the_citizens_menu_when_logged_in() {
         assert!(text.contains(item), "{item}");
     }
     assert!(page.body.contains("<details class=\"portal-user-menu\">"));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let page = app.client.get("/anmelden").await;
+    let body = encode(&[
+        ("csrf_token", page.hidden("csrf_token")),
+        ("email", "x@example.de".into()),
+        ("kennwort", "y".into()),
+    ]);
+    let response = reqwest::Client::new()
+        .post(format!("{}/anmelden", app.address))
+        .header("cookie", format!("bp_csrf={}", app.client.cookies.lock().unwrap()["bp_csrf"]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "203.0.113.9")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let client: String = sqlx::query_scalar("SELECT client FROM audit_log WHERE event = 'login_failed'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(client, "203.0.113.0/24");
 }

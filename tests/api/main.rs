@@ -6,4 +6,5 @@ mod foundation;
 mod helpers;
 mod login;
 mod mail_outbox;
+mod recovery;
 mod registration;
