@@ -48,12 +48,7 @@ const SECRET_SELECT: &str = "SELECT value FROM server_secrets WHERE name = $1";
 
 /// The named server secret; created on first use, the same for every instance.
 async fn server_secret(db: &Db, name: &str, now: i64) -> anyhow::Result<String> {
-    sqlx::query(SECRET_INSERT)
-        .bind(name)
-        .bind(random_token())
-        .bind(now)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(SECRET_INSERT).bind(name).bind(random_token()).bind(now).execute(&db.pool).await?;
     Ok(sqlx::query_scalar(SECRET_SELECT).bind(name).fetch_one(&db.pool).await?)
 }
 
@@ -86,10 +81,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/anmelden", get(acc::login_form).post(acc::login_submit))
         .route("/abmelden", post(acc::logout))
         .route("/erstanmeldung", get(acc::first_login_form).post(acc::first_login_submit))
-        .route(
-            "/kennwort-vergessen",
-            get(accounts::recovery_routes::address_form).post(accounts::recovery_routes::address_submit),
-        )
+        .route("/kennwort-vergessen", get(accounts::recovery_routes::address_form).post(accounts::recovery_routes::address_submit))
         .route("/kennwort-vergessen/antwort", post(accounts::recovery_routes::answer_submit))
         .route("/postkorb", get(acc::postkorb))
         .route("/login-daten/allgemein", get(acc::login_data))
@@ -127,11 +119,7 @@ pub fn router(state: SharedState) -> Router {
 }
 
 async fn readyz(State(state): State<SharedState>) -> impl IntoResponse {
-    if state.db.is_ready().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
-    }
+    if state.db.is_ready().await { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") }
 }
 
 /// One round of the periodic clean-up: unfinished accounts, expired sessions,
@@ -178,9 +166,7 @@ impl Application {
         let worker_task = tokio::spawn(worker.run(stop_rx.clone()));
         let maintenance_task = tokio::spawn(maintenance_loop(self.state.clone(), stop_rx));
         let app = router(self.state.clone());
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
         let _ = stop_tx.send(true);
         let _ = tokio::join!(worker_task, maintenance_task);
         Ok(())

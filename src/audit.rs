@@ -46,14 +46,7 @@ const INSERT: &str = "INSERT INTO audit_log (id, at, event, account_id, client) 
 /// Records `event`; `client` is the coarse client address prefix.
 pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>, client: Option<&str>, now: i64) -> DbResult<()> {
     let (name, account_id) = event.parts();
-    sqlx::query(INSERT)
-        .bind(new_id())
-        .bind(now)
-        .bind(name)
-        .bind(account_id)
-        .bind(client)
-        .execute(conn)
-        .await?;
+    sqlx::query(INSERT).bind(new_id()).bind(now).bind(name).bind(account_id).bind(client).execute(conn).await?;
     tracing::info!(event = name, account = account_id.unwrap_or("-"), "audit");
     Ok(())
 }

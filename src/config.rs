@@ -120,9 +120,8 @@ impl Config {
         let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
 
         let listen = non_empty(raw.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen: SocketAddr = listen
-            .parse()
-            .map_err(|_| invalid("BP_LISTEN", format!("'{listen}' is not an address like 127.0.0.1:8080")))?;
+        let listen: SocketAddr =
+            listen.parse().map_err(|_| invalid("BP_LISTEN", format!("'{listen}' is not an address like 127.0.0.1:8080")))?;
 
         let base_url = non_empty(raw.base_url).unwrap_or_else(|| "http://127.0.0.1:8080".into());
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.contains(char::is_whitespace) {
@@ -145,9 +144,8 @@ impl Config {
         }
 
         let mail_from = non_empty(raw.mail_from).unwrap_or_else(|| "Bürgerportal <noreply@localhost>".into());
-        let mail_from: Mailbox = mail_from
-            .parse()
-            .map_err(|_| invalid("BP_MAIL_FROM", format!("'{mail_from}' is not a mailbox like 'Name <a@b.de>'")))?;
+        let mail_from: Mailbox =
+            mail_from.parse().map_err(|_| invalid("BP_MAIL_FROM", format!("'{mail_from}' is not a mailbox like 'Name <a@b.de>'")))?;
 
         let environment = match non_empty(raw.env).as_deref().map(str::trim) {
             None | Some("development") => Environment::Development,
@@ -157,16 +155,10 @@ impl Config {
 
         let captcha_test_answer = non_empty(raw.captcha_test_answer);
         if captcha_test_answer.is_some() && environment == Environment::Production {
-            return Err(invalid(
-                "BP_CAPTCHA_TEST_ANSWER",
-                "is a test switch and refused when BP_ENV=production".into(),
-            ));
+            return Err(invalid("BP_CAPTCHA_TEST_ANSWER", "is a test switch and refused when BP_ENV=production".into()));
         }
         if environment == Environment::Production && !base_url.starts_with("https://") {
-            return Err(invalid(
-                "BP_BASE_URL",
-                "must use https:// when BP_ENV=production (cookies are Secure)".into(),
-            ));
+            return Err(invalid("BP_BASE_URL", "must use https:// when BP_ENV=production (cookies are Secure)".into()));
         }
 
         let ttl = non_empty(raw.initial_password_ttl).unwrap_or_else(|| "24h".into());
@@ -177,16 +169,8 @@ impl Config {
         }
 
         let mut trusted_proxies = Vec::new();
-        for part in non_empty(raw.trusted_proxies)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            trusted_proxies.push(
-                part.parse()
-                    .map_err(|_| invalid("BP_TRUSTED_PROXIES", format!("'{part}' is not an IP address")))?,
-            );
+        for part in non_empty(raw.trusted_proxies).unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            trusted_proxies.push(part.parse().map_err(|_| invalid("BP_TRUSTED_PROXIES", format!("'{part}' is not an IP address")))?);
         }
 
         Ok(Config {
@@ -267,55 +251,13 @@ mod tests {
     #[test]
     fn invalid_values_name_their_variable() {
         for (settings, variable) in [
-            (
-                RawSettings {
-                    listen: Some("nonsense".into()),
-                    ..raw()
-                },
-                "BP_LISTEN",
-            ),
-            (
-                RawSettings {
-                    initial_password_ttl: Some("soon".into()),
-                    ..raw()
-                },
-                "BP_INITIAL_PASSWORD_TTL",
-            ),
-            (
-                RawSettings {
-                    env: Some("staging".into()),
-                    ..raw()
-                },
-                "BP_ENV",
-            ),
-            (
-                RawSettings {
-                    database_url: Some("mysql://x".into()),
-                    ..raw()
-                },
-                "BP_DATABASE_URL",
-            ),
-            (
-                RawSettings {
-                    smtp_url: Some("http://x".into()),
-                    ..raw()
-                },
-                "BP_SMTP_URL",
-            ),
-            (
-                RawSettings {
-                    mail_from: Some("not a mailbox".into()),
-                    ..raw()
-                },
-                "BP_MAIL_FROM",
-            ),
-            (
-                RawSettings {
-                    trusted_proxies: Some("10.0.0.1, proxy".into()),
-                    ..raw()
-                },
-                "BP_TRUSTED_PROXIES",
-            ),
+            (RawSettings { listen: Some("nonsense".into()), ..raw() }, "BP_LISTEN"),
+            (RawSettings { initial_password_ttl: Some("soon".into()), ..raw() }, "BP_INITIAL_PASSWORD_TTL"),
+            (RawSettings { env: Some("staging".into()), ..raw() }, "BP_ENV"),
+            (RawSettings { database_url: Some("mysql://x".into()), ..raw() }, "BP_DATABASE_URL"),
+            (RawSettings { smtp_url: Some("http://x".into()), ..raw() }, "BP_SMTP_URL"),
+            (RawSettings { mail_from: Some("not a mailbox".into()), ..raw() }, "BP_MAIL_FROM"),
+            (RawSettings { trusted_proxies: Some("10.0.0.1, proxy".into()), ..raw() }, "BP_TRUSTED_PROXIES"),
         ] {
             let err = Config::from_raw(settings).unwrap_err();
             assert!(err.to_string().starts_with(variable), "{err}");

@@ -28,9 +28,7 @@ pub struct SecretHasher {
 impl Default for SecretHasher {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        SecretHasher {
-            permits: Arc::new(Semaphore::new(cores)),
-        }
+        SecretHasher { permits: Arc::new(Semaphore::new(cores)) }
     }
 }
 
@@ -41,10 +39,7 @@ impl SecretHasher {
         let _permit = self.permits.acquire().await?;
         tokio::task::spawn_blocking(move || {
             let salt = new_salt();
-            argon2()
-                .hash_password(secret.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+            argon2().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
         })
         .await?
     }
@@ -57,9 +52,7 @@ impl SecretHasher {
         let phc = phc.map(str::to_owned).unwrap_or_else(|| dummy_hash().to_owned());
         let Ok(_permit) = self.permits.acquire().await else { return false };
         let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&phc)
-                .map(|parsed| argon2().verify_password(secret.as_bytes(), &parsed).is_ok())
-                .unwrap_or(false)
+            PasswordHash::new(&phc).map(|parsed| argon2().verify_password(secret.as_bytes(), &parsed).is_ok()).unwrap_or(false)
         })
         .await
         .unwrap_or(false);
@@ -78,10 +71,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = new_salt();
-        argon2()
-            .hash_password(b"no account has this password", &salt)
-            .expect("dummy hash")
-            .to_string()
+        argon2().hash_password(b"no account has this password", &salt).expect("dummy hash").to_string()
     })
 }
 
@@ -99,9 +89,7 @@ const UNAMBIGUOUS: &[u8] = b"ACDEFGHJKLMNPQRTUVWXYabcdefghijkmnopqrstuvwxyz34679
 /// A random initial password of `len` characters from the unambiguous alphabet.
 pub fn random_initial_password(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len)
-        .map(|_| *UNAMBIGUOUS.choose(&mut rng).expect("alphabet is not empty") as char)
-        .collect()
+    (0..len).map(|_| *UNAMBIGUOUS.choose(&mut rng).expect("alphabet is not empty") as char).collect()
 }
 
 /// A random number in `range`, for captcha questions.

@@ -36,19 +36,9 @@ const FAILURES: &str = "SELECT failures FROM rate_limits WHERE key = $1";
 
 /// Counts a failure for `key` and sets its block; `free` failures cost no delay.
 pub async fn record_failure(pool: &AnyPool, key: &str, free: i64, now: i64) -> DbResult<()> {
-    sqlx::query(RECORD)
-        .bind(key)
-        .bind(now)
-        .bind(now)
-        .bind(now - RESET_AFTER_MS)
-        .execute(pool)
-        .await?;
+    sqlx::query(RECORD).bind(key).bind(now).bind(now).bind(now - RESET_AFTER_MS).execute(pool).await?;
     let failures: i64 = sqlx::query_scalar(FAILURES).bind(key).fetch_one(pool).await?;
-    sqlx::query(SET_BLOCK)
-        .bind(now + block_ms(failures, free))
-        .bind(key)
-        .execute(pool)
-        .await?;
+    sqlx::query(SET_BLOCK).bind(now + block_ms(failures, free)).bind(key).execute(pool).await?;
     Ok(())
 }
 
@@ -56,11 +46,7 @@ const RECENT_FAILURES: &str = "SELECT failures FROM rate_limits WHERE key = $1 A
 
 /// Failures of `key` in the last day.
 pub async fn failures(pool: &AnyPool, key: &str, now: i64) -> DbResult<i64> {
-    let n: Option<i64> = sqlx::query_scalar(RECENT_FAILURES)
-        .bind(key)
-        .bind(now - RESET_AFTER_MS)
-        .fetch_optional(pool)
-        .await?;
+    let n: Option<i64> = sqlx::query_scalar(RECENT_FAILURES).bind(key).bind(now - RESET_AFTER_MS).fetch_optional(pool).await?;
     Ok(n.unwrap_or(0))
 }
 
@@ -76,12 +62,7 @@ const PURGE: &str = "DELETE FROM rate_limits WHERE last_failure < $1 AND blocked
 
 /// Removes counters nobody needs any more (periodic job).
 pub async fn purge_stale(pool: &AnyPool, now: i64) -> DbResult<u64> {
-    Ok(sqlx::query(PURGE)
-        .bind(now - RESET_AFTER_MS)
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query(PURGE).bind(now - RESET_AFTER_MS).bind(now).execute(pool).await?.rows_affected())
 }
 
 #[cfg(test)]

@@ -13,20 +13,16 @@ fn command(data: &std::path::Path) -> Command {
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("BP_")) {
         c.env_remove(k);
     }
-    c.env("BP_DATA_DIR", data)
-        .env("BP_DATABASE_URL", format!("sqlite://{}/cli.db", data.display()));
+    c.env("BP_DATA_DIR", data).env("BP_DATABASE_URL", format!("sqlite://{}/cli.db", data.display()));
     c
 }
 
 #[test]
 fn an_invalid_setting_ends_with_a_clear_message_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
-    for (variable, value) in [
-        ("BP_LISTEN", "nicht-eine-adresse"),
-        ("BP_INITIAL_PASSWORD_TTL", "bald"),
-        ("BP_DATABASE_URL", "mysql://x"),
-        ("BP_ENV", "staging"),
-    ] {
+    for (variable, value) in
+        [("BP_LISTEN", "nicht-eine-adresse"), ("BP_INITIAL_PASSWORD_TTL", "bald"), ("BP_DATABASE_URL", "mysql://x"), ("BP_ENV", "staging")]
+    {
         let out = command(dir.path()).env(variable, value).args(["serve"]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{variable}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -90,12 +86,7 @@ fn serve_stops_gracefully_on_sigterm() {
 
 #[test]
 fn help_is_available_for_every_command() {
-    for args in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["migrate", "--help"],
-        vec!["maintenance", "--help"],
-    ] {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["maintenance", "--help"]] {
         let out = Command::new(BIN).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
     }

@@ -34,13 +34,9 @@ impl Email {
             return Err(FORMAT);
         }
         if !local.is_ascii() {
-            return Err(Invalid(
-                "Vor dem @ sind nur lateinische Buchstaben ohne Umlaute, Ziffern und die Zeichen . _ - + erlaubt.",
-            ));
+            return Err(Invalid("Vor dem @ sind nur lateinische Buchstaben ohne Umlaute, Ziffern und die Zeichen . _ - + erlaubt."));
         }
-        let local_ok = local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-+!#$%&'*/=?^`{|}~".contains(c))
+        let local_ok = local.chars().all(|c| c.is_ascii_alphanumeric() || "._-+!#$%&'*/=?^`{|}~".contains(c))
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..");
@@ -59,9 +55,7 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
-            && labels
-                .last()
-                .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+            && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
         if !domain_ok {
             return Err(FORMAT);
         }
@@ -96,20 +90,14 @@ impl PersonName {
         }
         let allowed = |c: char| c.is_alphabetic() || c == ' ' || "-'’.".contains(c) || is_combining_mark(c);
         if !s.chars().all(allowed) || !s.chars().any(char::is_alphabetic) {
-            return Err(Invalid(
-                "Der Name darf nur Buchstaben, Leerzeichen, Bindestriche, Apostrophe und Punkte enthalten.",
-            ));
+            return Err(Invalid("Der Name darf nur Buchstaben, Leerzeichen, Bindestriche, Apostrophe und Punkte enthalten."));
         }
         Ok(PersonName(s.split_whitespace().collect::<Vec<_>>().join(" ")))
     }
 
     /// An optional name: empty input is `None`, anything else must be valid.
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, Invalid> {
-        if raw.trim().is_empty() {
-            Ok(None)
-        } else {
-            Self::parse(raw, "").map(Some)
-        }
+        if raw.trim().is_empty() { Ok(None) } else { Self::parse(raw, "").map(Some) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -136,11 +124,7 @@ impl BirthDate {
         if !digits(d, 1..=2) || !digits(m, 1..=2) || !digits(y, 4..=4) {
             return Err(FORMAT);
         }
-        let (d, m, y): (u8, u8, i32) = (
-            d.parse().map_err(|_| FORMAT)?,
-            m.parse().map_err(|_| FORMAT)?,
-            y.parse().map_err(|_| FORMAT)?,
-        );
+        let (d, m, y): (u8, u8, i32) = (d.parse().map_err(|_| FORMAT)?, m.parse().map_err(|_| FORMAT)?, y.parse().map_err(|_| FORMAT)?);
         let month = Month::try_from(m).map_err(|_| Invalid("Dieses Datum gibt es nicht. Bitte prüfen Sie den Monat."))?;
         let date =
             Date::from_calendar_date(y, month, d).map_err(|_| Invalid("Dieses Datum gibt es nicht. Bitte prüfen Sie Tag und Monat."))?;
@@ -155,11 +139,7 @@ impl BirthDate {
 
     /// An optional date: empty input is `None`.
     pub fn parse_optional(raw: &str, today: Date) -> Result<Option<Self>, Invalid> {
-        if raw.trim().is_empty() {
-            Ok(None)
-        } else {
-            Self::parse(raw, today).map(Some)
-        }
+        if raw.trim().is_empty() { Ok(None) } else { Self::parse(raw, today).map(Some) }
     }
 
     /// ISO form for storage.
@@ -316,10 +296,7 @@ mod tests {
 
     #[test]
     fn email_is_lower_cased_and_trimmed() {
-        assert_eq!(
-            Email::parse("  Anna.Schmidt@Example.DE ").unwrap().as_str(),
-            "anna.schmidt@example.de"
-        );
+        assert_eq!(Email::parse("  Anna.Schmidt@Example.DE ").unwrap().as_str(), "anna.schmidt@example.de");
     }
 
     #[test]
@@ -390,10 +367,7 @@ mod tests {
     #[test]
     fn security_question_choice() {
         assert_eq!(SecurityQuestion::parse("3", "").unwrap().as_str(), SECURITY_QUESTIONS[3]);
-        assert_eq!(
-            SecurityQuestion::parse("eigene", "Wie hieß mein erstes Fahrrad?").unwrap().as_str(),
-            "Wie hieß mein erstes Fahrrad?"
-        );
+        assert_eq!(SecurityQuestion::parse("eigene", "Wie hieß mein erstes Fahrrad?").unwrap().as_str(), "Wie hieß mein erstes Fahrrad?");
         assert_eq!(SecurityQuestion::parse("eigene", "").unwrap_err().0, "eigene_frage");
         assert_eq!(SecurityQuestion::parse("99", "").unwrap_err().0, "frage");
         assert_eq!(SecurityQuestion::parse("", "").unwrap_err().0, "frage");
@@ -402,20 +376,12 @@ mod tests {
     #[test]
     fn password_policy_gives_german_reasons() {
         let names = ["Anna", "Schmidt"];
-        let ctx = PasswordContext {
-            email: "anna.schmidt@example.de",
-            names: &names,
-        };
+        let ctx = PasswordContext { email: "anna.schmidt@example.de", names: &names };
         assert!(NewPassword::parse("kurz", &ctx).unwrap_err().0.contains("zu kurz"));
         assert!(NewPassword::parse(&"x".repeat(129), &ctx).unwrap_err().0.contains("zu lang"));
         assert!(NewPassword::parse("passwort1234", &ctx).unwrap_err().0.contains("zu leicht"));
         assert!(NewPassword::parse("Schmidt-Regen-Brücke-42", &ctx).unwrap_err().0.contains("Namen"));
-        assert!(
-            NewPassword::parse("anna.schmidt@example.de!", &ctx)
-                .unwrap_err()
-                .0
-                .contains("E-Mail")
-        );
+        assert!(NewPassword::parse("anna.schmidt@example.de!", &ctx).unwrap_err().0.contains("E-Mail"));
         assert!(NewPassword::parse("Laterne Sommerwiese Fahrradklingel", &ctx).is_ok());
         assert!(NewPassword::parse(EXAMPLE_PASSPHRASE, &ctx).unwrap_err().0.contains("zu leicht"));
         // Any Unicode is fine.

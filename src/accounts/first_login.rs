@@ -35,9 +35,7 @@ pub enum Outcome {
 /// True when the session's account is already active, i.e. this first login
 /// completes a reset rather than an activation.
 pub async fn is_reset(state: &AppState, session: &CurrentSession) -> anyhow::Result<bool> {
-    Ok(store::find_by_id(&state.db.pool, &session.account_id)
-        .await?
-        .is_some_and(|a| a.is_active()))
+    Ok(store::find_by_id(&state.db.pool, &session.account_id).await?.is_some_and(|a| a.is_active()))
 }
 
 pub async fn complete(
@@ -63,10 +61,7 @@ pub async fn complete(
         Some((question, answer))
     };
     let names = [session.given_name.as_str(), session.family_name.as_str()];
-    let ctx = PasswordContext {
-        email: &session.email,
-        names: &names,
-    };
+    let ctx = PasswordContext { email: &session.email, names: &names };
     let password = errors.check("kennwort", NewPassword::parse(&form.kennwort, &ctx));
     if password.is_some() && form.kennwort != form.kennwort_wiederholung {
         errors.add(
@@ -111,16 +106,12 @@ pub async fn complete(
     let (mail, event) = if reset {
         (
             templates::password_reset(&session.email, &session.given_name, &session.family_name, base_url)?,
-            AuditEvent::PasswordResetCompleted {
-                account_id: &session.account_id,
-            },
+            AuditEvent::PasswordResetCompleted { account_id: &session.account_id },
         )
     } else {
         (
             templates::account_activated(&session.email, &session.given_name, &session.family_name, base_url)?,
-            AuditEvent::FirstLoginCompleted {
-                account_id: &session.account_id,
-            },
+            AuditEvent::FirstLoginCompleted { account_id: &session.account_id },
         )
     };
     mail::enqueue(&mut tx, &mail, &mail::domain_of(base_url), now).await?;
@@ -130,13 +121,7 @@ pub async fn complete(
 
     let issued = sessions::create(
         &state.db.pool,
-        NewSession {
-            account_id: &session.account_id,
-            stage: Stage::Full,
-            persistent: false,
-            user_agent,
-            client_prefix: None,
-        },
+        NewSession { account_id: &session.account_id, stage: Stage::Full, persistent: false, user_agent, client_prefix: None },
         now,
     )
     .await?;

@@ -53,15 +53,11 @@ pub async fn login(state: &AppState, form: &LoginForm, client: &Client<'_>) -> a
     let pool = &state.db.pool;
     let address_key = format!("login:address:{}", sha256_hex(&form.email.trim().to_lowercase()));
     let client_key = format!("login:client:{}", client.ip);
-    let wait = throttle::wait_ms(pool, &address_key, now)
-        .await?
-        .max(throttle::wait_ms(pool, &client_key, now).await?);
+    let wait = throttle::wait_ms(pool, &address_key, now).await?.max(throttle::wait_ms(pool, &client_key, now).await?);
     if let Some(ms) = wait {
         let mut conn = pool.acquire().await?;
         audit::record(&mut conn, AuditEvent::LoginThrottled, Some(client.prefix), now).await?;
-        return Ok(Outcome::Throttled {
-            wait_secs: (ms + 999) / 1000,
-        });
+        return Ok(Outcome::Throttled { wait_secs: (ms + 999) / 1000 });
     }
 
     let account = match Email::parse(&form.email) {
@@ -105,13 +101,7 @@ pub async fn login(state: &AppState, form: &LoginForm, client: &Client<'_>) -> a
     let persistent = stage == Stage::Full && !form.speichern.is_empty();
     let session = sessions::create(
         pool,
-        NewSession {
-            account_id: &acc.id,
-            stage,
-            persistent,
-            user_agent: client.user_agent,
-            client_prefix: Some(client.prefix),
-        },
+        NewSession { account_id: &acc.id, stage, persistent, user_agent: client.user_agent, client_prefix: Some(client.prefix) },
         now,
     )
     .await?;
@@ -122,8 +112,5 @@ pub async fn login(state: &AppState, form: &LoginForm, client: &Client<'_>) -> a
         AuditEvent::LoginWithInitialPassword { account_id: &acc.id }
     };
     audit::record(&mut conn, event, Some(client.prefix), now).await?;
-    Ok(Outcome::LoggedIn {
-        session,
-        first_login: stage == Stage::FirstLogin,
-    })
+    Ok(Outcome::LoggedIn { session, first_login: stage == Stage::FirstLogin })
 }

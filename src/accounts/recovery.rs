@@ -21,8 +21,9 @@ use crate::{
 
 /// How long step 2 may take.
 const TICKET_LIFETIME_MS: i64 = 15 * 60 * 1000;
-/// Wrong answers per address before the captcha is asked again and delays start.
-pub const FREE_ANSWER_FAILURES: i64 = 3;
+/// Wrong answers allowed per solved captcha; also the failures per address
+/// before growing delays start.
+pub const ANSWERS_PER_CAPTCHA: i64 = 3;
 
 #[derive(Default, serde::Deserialize)]
 #[serde(default)]
@@ -62,20 +63,29 @@ pub enum AnswerOutcome {
     StartAgain(&'static str),
 }
 
-/// A signed, expiring note "this browser passed step 1 for this address", so
-/// step 2 needs no server state and works on any instance.
-fn issue_ticket(key: &[u8], email: &str, now: i64) -> String {
-    let payload = format!("{}|{}", now + TICKET_LIFETIME_MS, email);
+/// A signed, expiring note "this browser passed step 1 for this address; it may
+/// answer until the address has `allowance` failures", so step 2 needs no server
+/// state and works on any instance.
+struct Ticket {
+    email: String,
+    allowance: i64,
+}
+
+fn issue_ticket(key: &[u8], t: &Ticket, now: i64) -> String {
+    let payload = format!("{}|{}|{}", now + TICKET_LIFETIME_MS, t.allowance, t.email);
     format!("{}.{}", hmac_token(key, &payload), payload)
 }
 
-fn read_ticket(key: &[u8], ticket: &str, now: i64) -> Option<String> {
+fn read_ticket(key: &[u8], ticket: &str, now: i64) -> Option<Ticket> {
     let (mac, payload) = ticket.split_once('.')?;
     if !constant_time_eq(mac, &hmac_token(key, payload)) {
         return None;
     }
-    let (expires, email) = payload.split_once('|')?;
-    (expires.parse::<i64>().ok()? > now).then(|| email.to_string())
+    let mut parts = payload.splitn(3, '|');
+    let expires: i64 = parts.next()?.parse().ok()?;
+    let allowance: i64 = parts.next()?.parse().ok()?;
+    let email = parts.next()?.to_string();
+    (expires > now).then_some(Ticket { email, allowance })
 }
 
 /// The question for an address without a real one: always the same for the
@@ -90,16 +100,12 @@ fn answer_key(email: &str) -> String {
     format!("recovery:answer:{}", sha256_hex(email))
 }
 
-/// The question step for `email` (real or decoy).
-async fn question_step(state: &AppState, email: &str, now: i64) -> anyhow::Result<QuestionStep> {
+/// The question step for the ticket's address (real or decoy question).
+async fn question_step(state: &AppState, ticket: &Ticket, now: i64) -> anyhow::Result<QuestionStep> {
     let mut conn = state.db.pool.acquire().await?;
-    let question = store::security_question(&mut conn, email)
-        .await?
-        .unwrap_or_else(|| decoy_question(&state.recovery_key, email));
-    Ok(QuestionStep {
-        ticket: issue_ticket(&state.recovery_key, email, now),
-        question,
-    })
+    let question =
+        store::security_question(&mut conn, &ticket.email).await?.unwrap_or_else(|| decoy_question(&state.recovery_key, &ticket.email));
+    Ok(QuestionStep { ticket: issue_ticket(&state.recovery_key, ticket, now), question })
 }
 
 pub async fn submit_address(state: &AppState, form: &AddressForm) -> anyhow::Result<AddressOutcome> {
@@ -107,64 +113,38 @@ pub async fn submit_address(state: &AppState, form: &AddressForm) -> anyhow::Res
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
     if form.captcha_antwort.trim().is_empty() {
-        errors.add(
-            "captcha_antwort",
-            "Bitte geben Sie die Zeichen aus dem Bild (oder die Antwort auf die Frage) ein.",
-        );
+        errors.add("captcha_antwort", "Bitte geben Sie die Zeichen aus dem Bild (oder die Antwort auf die Frage) ein.");
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Ok(AddressOutcome::Invalid {
-            errors,
-            new_challenge: false,
-        });
+        return Ok(AddressOutcome::Invalid { errors, new_challenge: false });
     };
     let subject = format!("recovery:{}", email.as_str());
     let test_answer = state.config.captcha_test_answer.as_deref();
     match captcha::verify(&state.db.pool, &form.captcha_id, &form.captcha_antwort, &subject, test_answer, now).await? {
         Verdict::Correct | Verdict::Unusable { same_subject: true } => {}
         Verdict::Unusable { same_subject: false } => {
-            errors.add(
-                "captcha_antwort",
-                "Der Code ist abgelaufen oder wurde schon verwendet. Bitte geben Sie den neuen Code ein.",
-            );
-            return Ok(AddressOutcome::Invalid {
-                errors,
-                new_challenge: true,
-            });
+            errors.add("captcha_antwort", "Der Code ist abgelaufen oder wurde schon verwendet. Bitte geben Sie den neuen Code ein.");
+            return Ok(AddressOutcome::Invalid { errors, new_challenge: true });
         }
         Verdict::Wrong => {
-            errors.add(
-                "captcha_antwort",
-                "Die Eingabe stimmt nicht mit dem Code überein. Bitte versuchen Sie es mit dem neuen Code.",
-            );
-            return Ok(AddressOutcome::Invalid {
-                errors,
-                new_challenge: true,
-            });
+            errors.add("captcha_antwort", "Die Eingabe stimmt nicht mit dem Code überein. Bitte versuchen Sie es mit dem neuen Code.");
+            return Ok(AddressOutcome::Invalid { errors, new_challenge: true });
         }
     }
-    // A fresh start after solving the captcha again.
-    throttle::clear(&state.db.pool, &answer_key(email.as_str())).await?;
+    // Solving the captcha allows a few more answers; earlier failures still count for the delays.
+    let failures = throttle::failures(&state.db.pool, &answer_key(email.as_str()), now).await?;
+    let ticket = Ticket { email: email.as_str().to_string(), allowance: failures + ANSWERS_PER_CAPTCHA };
 
     // Hashed for every address, so pending, active and unknown take the same time.
     let password = random_initial_password(super::registration::INITIAL_PASSWORD_LEN);
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.pool.begin().await?;
     if let Some(account) = store::find_by_email(&mut tx, email.as_str()).await?.filter(|a| !a.is_active()) {
-        send_initial_password(
-            state,
-            &mut tx,
-            &account,
-            &password,
-            &hash,
-            templates::InitialPasswordReason::Renewal,
-            now,
-        )
-        .await?;
+        send_initial_password(state, &mut tx, &account, &password, &hash, templates::InitialPasswordReason::Renewal, now).await?;
     }
     tx.commit().await?;
     state.mail_wakeup.notify_one();
-    Ok(AddressOutcome::Question(question_step(state, email.as_str(), now).await?))
+    Ok(AddressOutcome::Question(question_step(state, &ticket, now).await?))
 }
 
 async fn send_initial_password(
@@ -199,25 +179,25 @@ async fn send_initial_password(
 
 pub async fn submit_answer(state: &AppState, form: &AnswerForm) -> anyhow::Result<AnswerOutcome> {
     let now = state.clock.now_ms();
-    let Some(email) = read_ticket(&state.recovery_key, &form.ticket, now) else {
-        return Ok(AnswerOutcome::StartAgain(
-            "Die Zeit für diesen Schritt ist abgelaufen. Bitte beginnen Sie erneut.",
-        ));
+    let Some(ticket) = read_ticket(&state.recovery_key, &form.ticket, now) else {
+        return Ok(AnswerOutcome::StartAgain("Die Zeit für diesen Schritt ist abgelaufen. Bitte beginnen Sie erneut."));
     };
+    let email = ticket.email.clone();
     let key = answer_key(&email);
     let pool = &state.db.pool;
-    if throttle::failures(pool, &key, now).await? >= FREE_ANSWER_FAILURES {
+    if throttle::failures(pool, &key, now).await? >= ticket.allowance {
         return Ok(AnswerOutcome::StartAgain(
             "Die Antwort war mehrmals nicht korrekt. Bitte bestätigen Sie Ihre E-Mail-Adresse erneut mit der Text-Überprüfung.",
         ));
     }
     let mut errors = FieldErrors::default();
+    if let Some(ms) = throttle::wait_ms(pool, &key, now).await? {
+        errors.add("antwort", format!("Bitte warten Sie {} Sekunden, bevor Sie es erneut versuchen.", (ms + 999) / 1000));
+        return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
+    }
     let answer = errors.check("antwort", SecurityAnswer::parse(&form.antwort));
     let Some(answer) = answer else {
-        return Ok(AnswerOutcome::WrongAnswer {
-            step: question_step(state, &email, now).await?,
-            errors,
-        });
+        return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
     };
 
     let mut conn = pool.acquire().await?;
@@ -229,30 +209,18 @@ pub async fn submit_answer(state: &AppState, form: &AnswerForm) -> anyhow::Resul
     };
     let correct = state.hasher.verify(answer.normalised(), stored.as_deref()).await;
     let (true, Some(account)) = (correct, account) else {
-        throttle::record_failure(pool, &key, FREE_ANSWER_FAILURES, now).await?;
+        throttle::record_failure(pool, &key, ANSWERS_PER_CAPTCHA, now).await?;
         let mut conn = pool.acquire().await?;
         audit::record(&mut conn, AuditEvent::RecoveryAnswerWrong, None, now).await?;
         errors.add("antwort", "Die Antwort ist nicht korrekt.");
-        return Ok(AnswerOutcome::WrongAnswer {
-            step: question_step(state, &email, now).await?,
-            errors,
-        });
+        return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
     };
 
     throttle::clear(pool, &key).await?;
     let password = random_initial_password(super::registration::INITIAL_PASSWORD_LEN);
     let hash = state.hasher.hash(&password).await?;
     let mut tx = pool.begin().await?;
-    send_initial_password(
-        state,
-        &mut tx,
-        &account,
-        &password,
-        &hash,
-        templates::InitialPasswordReason::Recovery,
-        now,
-    )
-    .await?;
+    send_initial_password(state, &mut tx, &account, &password, &hash, templates::InitialPasswordReason::Recovery, now).await?;
     tx.commit().await?;
     state.mail_wakeup.notify_one();
     Ok(AnswerOutcome::Sent)
@@ -265,13 +233,15 @@ mod tests {
     #[test]
     fn tickets_are_bound_to_address_key_and_time() {
         let key = b"secret";
-        let t = issue_ticket(key, "anna@example.de", 1000);
-        assert_eq!(read_ticket(key, &t, 2000).as_deref(), Some("anna@example.de"));
-        assert_eq!(read_ticket(key, &t, 1000 + TICKET_LIFETIME_MS), None, "expired");
-        assert_eq!(read_ticket(b"other", &t, 2000), None, "other key");
+        let t = issue_ticket(key, &Ticket { email: "anna@example.de".into(), allowance: 3 }, 1000);
+        let read = read_ticket(key, &t, 2000).unwrap();
+        assert_eq!((read.email.as_str(), read.allowance), ("anna@example.de", 3));
+        assert!(read_ticket(key, &t.replace("|3|", "|99|"), 2000).is_none(), "allowance can't be raised");
+        assert!(read_ticket(key, &t, 1000 + TICKET_LIFETIME_MS).is_none(), "expired");
+        assert!(read_ticket(b"other", &t, 2000).is_none(), "other key");
         let tampered = t.replace("anna@", "mallory@");
-        assert_eq!(read_ticket(key, &tampered, 2000), None, "tampered");
-        assert_eq!(read_ticket(key, "garbage", 2000), None);
+        assert!(read_ticket(key, &tampered, 2000).is_none(), "tampered");
+        assert!(read_ticket(key, "garbage", 2000).is_none());
     }
 
     #[test]

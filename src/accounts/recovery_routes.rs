@@ -56,21 +56,8 @@ async fn address_page(
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let challenge = captcha::create(&state.db.pool, Kind::Image, state.clock.now_ms()).await?.into();
-    let status = if notice.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(
-        status,
-        &AddressPage {
-            layout: ctx.layout(TITLE, TRAIL),
-            form,
-            errors: FieldErrors::default(),
-            challenge,
-            notice,
-        },
-    )
+    let status = if notice.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(status, &AddressPage { layout: ctx.layout(TITLE, TRAIL), form, errors: FieldErrors::default(), challenge, notice })
 }
 
 pub async fn address_submit(
@@ -85,33 +72,17 @@ pub async fn address_submit(
     };
     if !form.aktion.is_empty() {
         let challenge = challenge_for(&state, &form.captcha_id, &form.aktion, true).await?;
-        let page = AddressPage {
-            layout: ctx.layout(TITLE, TRAIL),
-            form: kept(true),
-            errors: FieldErrors::default(),
-            challenge,
-            notice: None,
-        };
+        let page =
+            AddressPage { layout: ctx.layout(TITLE, TRAIL), form: kept(true), errors: FieldErrors::default(), challenge, notice: None };
         return render(StatusCode::OK, &page);
     }
     match recovery::submit_address(&state, &form).await? {
-        recovery::AddressOutcome::Question(step) => render(
-            StatusCode::OK,
-            &QuestionPage {
-                layout: ctx.layout(TITLE, TRAIL),
-                step,
-                errors: FieldErrors::default(),
-            },
-        ),
+        recovery::AddressOutcome::Question(step) => {
+            render(StatusCode::OK, &QuestionPage { layout: ctx.layout(TITLE, TRAIL), step, errors: FieldErrors::default() })
+        }
         recovery::AddressOutcome::Invalid { errors, new_challenge } => {
             let challenge = challenge_for(&state, &form.captcha_id, "", new_challenge).await?;
-            let page = AddressPage {
-                layout: ctx.layout(TITLE, TRAIL),
-                form: kept(new_challenge),
-                errors,
-                challenge,
-                notice: None,
-            };
+            let page = AddressPage { layout: ctx.layout(TITLE, TRAIL), form: kept(new_challenge), errors, challenge, notice: None };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -123,20 +94,10 @@ pub async fn answer_submit(
     WebForm(form): WebForm<AnswerForm>,
 ) -> Result<Response, AppError> {
     match recovery::submit_answer(&state, &form).await? {
-        AnswerOutcome::Sent => render(
-            StatusCode::OK,
-            &SentPage {
-                layout: ctx.layout(TITLE, TRAIL),
-            },
-        ),
-        AnswerOutcome::WrongAnswer { step, errors } => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &QuestionPage {
-                layout: ctx.layout(TITLE, TRAIL),
-                step,
-                errors,
-            },
-        ),
+        AnswerOutcome::Sent => render(StatusCode::OK, &SentPage { layout: ctx.layout(TITLE, TRAIL) }),
+        AnswerOutcome::WrongAnswer { step, errors } => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &QuestionPage { layout: ctx.layout(TITLE, TRAIL), step, errors })
+        }
         AnswerOutcome::StartAgain(notice) => address_page(&state, ctx, AddressForm::default(), Some(notice)).await,
     }
 }

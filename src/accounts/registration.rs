@@ -50,30 +50,15 @@ struct Parsed {
 fn parse(form: &RegistrationForm, now: i64, errors: &mut FieldErrors) -> Option<Parsed> {
     let given = errors.check("vorname", PersonName::parse(&form.vorname, "Bitte geben Sie Ihren Vornamen ein."));
     let middle = errors.check("zweitname", PersonName::parse_optional(&form.zweitname));
-    let family = errors.check(
-        "nachname",
-        PersonName::parse(&form.nachname, "Bitte geben Sie Ihren Nachnamen ein."),
-    );
+    let family = errors.check("nachname", PersonName::parse(&form.nachname, "Bitte geben Sie Ihren Nachnamen ein."));
     let birth = errors.check("geburtstag", BirthDate::parse_optional(&form.geburtstag, dates::today_berlin(now)));
     let email = errors.check("email", Email::parse(&form.email));
     if form.captcha_antwort.trim().is_empty() {
-        errors.add(
-            "captcha_antwort",
-            "Bitte geben Sie die Zeichen aus dem Bild (oder die Antwort auf die Frage) ein.",
-        );
+        errors.add("captcha_antwort", "Bitte geben Sie die Zeichen aus dem Bild (oder die Antwort auf die Frage) ein.");
     } else if form.captcha_antwort.chars().count() > 20 {
-        errors.add(
-            "captcha_antwort",
-            "Die Eingabe ist zu lang. Bitte geben Sie nur die Zeichen aus dem Bild ein.",
-        );
+        errors.add("captcha_antwort", "Die Eingabe ist zu lang. Bitte geben Sie nur die Zeichen aus dem Bild ein.");
     }
-    Some(Parsed {
-        given: given?,
-        middle: middle?,
-        family: family?,
-        birth: birth?,
-        email: email?,
-    })
+    Some(Parsed { given: given?, middle: middle?, family: family?, birth: birth?, email: email? })
 }
 
 pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Result<Outcome> {
@@ -81,10 +66,7 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
     let mut errors = FieldErrors::default();
     let parsed = parse(form, now, &mut errors);
     let Some(p) = parsed.filter(|_| errors.is_empty()) else {
-        return Ok(Outcome::Invalid {
-            errors,
-            new_challenge: false,
-        });
+        return Ok(Outcome::Invalid { errors, new_challenge: false });
     };
 
     let verdict = captcha::verify(
@@ -100,24 +82,12 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
         Verdict::Correct => {}
         Verdict::Unusable { same_subject: true } => return Ok(Outcome::Confirmed),
         Verdict::Unusable { same_subject: false } => {
-            errors.add(
-                "captcha_antwort",
-                "Der Code ist abgelaufen oder wurde schon verwendet. Bitte geben Sie den neuen Code ein.",
-            );
-            return Ok(Outcome::Invalid {
-                errors,
-                new_challenge: true,
-            });
+            errors.add("captcha_antwort", "Der Code ist abgelaufen oder wurde schon verwendet. Bitte geben Sie den neuen Code ein.");
+            return Ok(Outcome::Invalid { errors, new_challenge: true });
         }
         Verdict::Wrong => {
-            errors.add(
-                "captcha_antwort",
-                "Die Eingabe stimmt nicht mit dem Code überein. Bitte versuchen Sie es mit dem neuen Code.",
-            );
-            return Ok(Outcome::Invalid {
-                errors,
-                new_challenge: true,
-            });
+            errors.add("captcha_antwort", "Die Eingabe stimmt nicht mit dem Code überein. Bitte versuchen Sie es mit dem neuen Code.");
+            return Ok(Outcome::Invalid { errors, new_challenge: true });
         }
     }
 
@@ -151,19 +121,11 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
             audit::record(&mut tx, AuditEvent::AccountRegistered { account_id: &account_id }, None, now).await?;
         }
         None => {
-            let existing = store::find_by_email(&mut tx, p.email.as_str())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+            let existing = store::find_by_email(&mut tx, p.email.as_str()).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?;
             let mail =
                 templates::registration_attempt(&existing.email, &existing.given_name, &existing.family_name, &state.config.base_url)?;
             mail::enqueue(&mut tx, &mail, &domain, now).await?;
-            audit::record(
-                &mut tx,
-                AuditEvent::RegistrationForKnownAddress { account_id: &existing.id },
-                None,
-                now,
-            )
-            .await?;
+            audit::record(&mut tx, AuditEvent::RegistrationForKnownAddress { account_id: &existing.id }, None, now).await?;
         }
     }
     tx.commit().await?;

@@ -39,11 +39,7 @@ pub struct ChallengeView {
 
 impl From<captcha::Challenge> for ChallengeView {
     fn from(c: captcha::Challenge) -> Self {
-        ChallengeView {
-            id: c.id,
-            is_image: c.kind == Kind::Image,
-            prompt: c.prompt,
-        }
+        ChallengeView { id: c.id, is_image: c.kind == Kind::Image, prompt: c.prompt }
     }
 }
 
@@ -121,15 +117,7 @@ pub async fn register_submit(
         let challenge = challenge_for(&state, &form.captcha_id, &form.aktion, true).await?;
         let mut kept = kept_registration(&form);
         kept.captcha_antwort.clear();
-        return render(
-            StatusCode::OK,
-            &RegisterPage {
-                layout,
-                form: kept,
-                errors: FieldErrors::default(),
-                challenge,
-            },
-        );
+        return render(StatusCode::OK, &RegisterPage { layout, form: kept, errors: FieldErrors::default(), challenge });
     }
     match registration::register(&state, &form).await? {
         registration::Outcome::Confirmed => Ok(Redirect::to("/konto-erstellen/bestaetigung").into_response()),
@@ -139,26 +127,13 @@ pub async fn register_submit(
             if new_challenge {
                 kept.captcha_antwort.clear();
             }
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &RegisterPage {
-                    layout,
-                    form: kept,
-                    errors,
-                    challenge,
-                },
-            )
+            render(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { layout, form: kept, errors, challenge })
         }
     }
 }
 
 pub async fn register_done(ctx: PageContext) -> Result<Response, AppError> {
-    render(
-        StatusCode::OK,
-        &RegisterDonePage {
-            layout: ctx.layout("Konto erstellt", REGISTER_TRAIL),
-        },
-    )
+    render(StatusCode::OK, &RegisterDonePage { layout: ctx.layout("Konto erstellt", REGISTER_TRAIL) })
 }
 
 // ---------- Anmelden ----------
@@ -210,11 +185,7 @@ pub async fn login_submit(
 ) -> Result<Response, AppError> {
     let ip = client.ip.to_string();
     let prefix = client.prefix();
-    let client = login::Client {
-        ip: &ip,
-        prefix: &prefix,
-        user_agent: client.user_agent.as_deref(),
-    };
+    let client = login::Client { ip: &ip, prefix: &prefix, user_agent: client.user_agent.as_deref() };
     let outcome = login::login(&state, &form, &client).await?;
     let (message, expired) = match outcome {
         login::Outcome::LoggedIn { session, first_login } => {
@@ -246,20 +217,12 @@ pub async fn login_submit(
         expired,
         errors: FieldErrors::default(),
     };
-    let status = if expired {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
+    let status = if expired { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
     render(status, &page)
 }
 
 fn wait_text(secs: i64) -> String {
-    if secs <= 60 {
-        format!("{secs} Sekunden")
-    } else {
-        format!("{} Minuten", (secs + 59) / 60)
-    }
+    if secs <= 60 { format!("{secs} Sekunden") } else { format!("{} Minuten", (secs + 59) / 60) }
 }
 
 // ---------- Abmelden ----------
@@ -268,18 +231,10 @@ pub async fn logout(State(state): State<SharedState>, ctx: PageContext) -> Resul
     if let Some(s) = ctx.session() {
         sessions::delete(&state.db.pool, &s.session_id).await?;
         let mut conn = state.db.pool.acquire().await.map_err(anyhow::Error::from)?;
-        audit::record(
-            &mut conn,
-            AuditEvent::Logout { account_id: &s.account_id },
-            None,
-            state.clock.now_ms(),
-        )
-        .await?;
+        audit::record(&mut conn, AuditEvent::Logout { account_id: &s.account_id }, None, state.clock.now_ms()).await?;
     }
     let mut response = Redirect::to("/anmelden?abgemeldet=1").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
+    response.headers_mut().append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
     Ok(response)
 }
 
@@ -335,18 +290,13 @@ pub async fn first_login_submit(
     match first_login::complete(&state, &session, &form, user_agent(&headers)).await? {
         first_login::Outcome::Activated(issued) => {
             let mut response = Redirect::to("/postkorb").into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::set(&state.config, cookies::SESSION, &issued.token, issued.max_age_secs),
-            );
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookies::set(&state.config, cookies::SESSION, &issued.token, issued.max_age_secs));
             Ok(response)
         }
         first_login::Outcome::Invalid(errors) => {
-            let kept = FirstLoginForm {
-                frage: keep(&form.frage),
-                eigene_frage: keep(&form.eigene_frage),
-                ..Default::default()
-            };
+            let kept = FirstLoginForm { frage: keep(&form.frage), eigene_frage: keep(&form.eigene_frage), ..Default::default() };
             let page = FirstLoginPage {
                 layout: ctx.layout("Erstanmeldung", FIRST_LOGIN_TRAIL),
                 name: session.display_name(),
@@ -369,12 +319,7 @@ struct PostkorbPage {
 }
 
 pub async fn postkorb(ctx: PageContext, Citizen(_citizen): Citizen) -> Result<Response, AppError> {
-    render(
-        StatusCode::OK,
-        &PostkorbPage {
-            layout: ctx.layout("Mein Postkorb", &[("Bürgerportal", None), ("Mein Postkorb", None)]),
-        },
-    )
+    render(StatusCode::OK, &PostkorbPage { layout: ctx.layout("Mein Postkorb", &[("Bürgerportal", None), ("Mein Postkorb", None)]) })
 }
 
 #[derive(Template)]

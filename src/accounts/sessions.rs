@@ -78,11 +78,8 @@ idle_timeout_ms, absolute_expires_at, user_agent, client_prefix) VALUES ($1, $2,
 
 pub async fn create(pool: &AnyPool, new: NewSession<'_>, now: i64) -> DbResult<IssuedSession> {
     let token = random_token();
-    let (idle, absolute) = if new.persistent {
-        (PERSISTENT_TIMEOUT_MS, PERSISTENT_TIMEOUT_MS)
-    } else {
-        (IDLE_TIMEOUT_MS, ABSOLUTE_TIMEOUT_MS)
-    };
+    let (idle, absolute) =
+        if new.persistent { (PERSISTENT_TIMEOUT_MS, PERSISTENT_TIMEOUT_MS) } else { (IDLE_TIMEOUT_MS, ABSOLUTE_TIMEOUT_MS) };
     sqlx::query(INSERT)
         .bind(new_id())
         .bind(sha256_hex(&token))
@@ -96,10 +93,7 @@ pub async fn create(pool: &AnyPool, new: NewSession<'_>, now: i64) -> DbResult<I
         .bind(new.client_prefix)
         .execute(pool)
         .await?;
-    Ok(IssuedSession {
-        token,
-        max_age_secs: new.persistent.then_some(PERSISTENT_TIMEOUT_MS / 1000),
-    })
+    Ok(IssuedSession { token, max_age_secs: new.persistent.then_some(PERSISTENT_TIMEOUT_MS / 1000) })
 }
 
 const FIND: &str = "SELECT s.id, s.account_id, s.stage, s.last_seen_at, s.idle_timeout_ms, s.absolute_expires_at, \
@@ -123,14 +117,7 @@ pub async fn find_valid(pool: &AnyPool, token: &str, now: i64) -> DbResult<Optio
         sqlx::query(TOUCH).bind(now).bind(&id).execute(pool).await?;
     }
     let stage = if stage == "full" { Stage::Full } else { Stage::FirstLogin };
-    Ok(Some(CurrentSession {
-        session_id: id,
-        account_id,
-        stage,
-        given_name,
-        family_name,
-        email,
-    }))
+    Ok(Some(CurrentSession { session_id: id, account_id, stage, given_name, family_name, email }))
 }
 
 /// Ends one session on the server.

@@ -24,14 +24,7 @@ type AccountTuple = (String, String, String, String, String, Option<String>);
 
 fn account(t: AccountTuple) -> AccountRow {
     let (id, email, given_name, family_name, status, password_hash) = t;
-    AccountRow {
-        id,
-        email,
-        given_name,
-        family_name,
-        status,
-        password_hash,
-    }
+    AccountRow { id, email, given_name, family_name, status, password_hash }
 }
 
 const BY_EMAIL: &str = "SELECT id, email, given_name, family_name, status, password_hash FROM accounts WHERE email = $1";
@@ -78,14 +71,7 @@ const VOID_INITIALS: &str = "UPDATE initial_passwords SET used_at = $1 WHERE acc
 /// Stores a new initial password and voids all earlier ones.
 pub async fn replace_initial_password(conn: &mut AnyConnection, account_id: &str, hash: &str, now: i64, expires_at: i64) -> DbResult<()> {
     sqlx::query(VOID_INITIALS).bind(now).bind(account_id).execute(&mut *conn).await?;
-    sqlx::query(INSERT_INITIAL)
-        .bind(new_id())
-        .bind(account_id)
-        .bind(hash)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(INSERT_INITIAL).bind(new_id()).bind(account_id).bind(hash).bind(now).bind(expires_at).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -123,14 +109,7 @@ pub async fn activate(
     answer_hash: &str,
     now: i64,
 ) -> DbResult<()> {
-    sqlx::query(ACTIVATE)
-        .bind(password_hash)
-        .bind(question)
-        .bind(answer_hash)
-        .bind(now)
-        .bind(account_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(ACTIVATE).bind(password_hash).bind(question).bind(answer_hash).bind(now).bind(account_id).execute(conn).await?;
     Ok(())
 }
 
@@ -165,12 +144,7 @@ pub async fn security_answer_hash(pool: &AnyPool, account_id: &str) -> DbResult<
 const SET_PASSWORD: &str = "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3";
 
 pub async fn set_password(conn: &mut AnyConnection, account_id: &str, password_hash: &str, now: i64) -> DbResult<()> {
-    sqlx::query(SET_PASSWORD)
-        .bind(password_hash)
-        .bind(now)
-        .bind(account_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(SET_PASSWORD).bind(password_hash).bind(now).bind(account_id).execute(conn).await?;
     Ok(())
 }
 
@@ -183,12 +157,6 @@ pub async fn set_security_question(
     answer_hash: &str,
     now: i64,
 ) -> DbResult<()> {
-    sqlx::query(SET_QUESTION)
-        .bind(question)
-        .bind(answer_hash)
-        .bind(now)
-        .bind(account_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(SET_QUESTION).bind(question).bind(answer_hash).bind(now).bind(account_id).execute(conn).await?;
     Ok(())
 }

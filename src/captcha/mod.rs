@@ -16,12 +16,9 @@ use crate::{
 pub const LIFETIME_MS: i64 = 10 * 60 * 1000;
 
 /// Characters in the image: upper-case letters and digits that don't look alike.
-const IMAGE_CHARS: &[char] = &[
-    'A', 'C', 'D', 'E', 'F', 'H', 'J', 'K', 'M', 'N', 'P', 'R', 'T', 'U', 'V', 'W', 'X', 'Y', '3', '4', '6', '7', '9',
-];
-const NUMBERS: [&str; 11] = [
-    "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
-];
+const IMAGE_CHARS: &[char] =
+    &['A', 'C', 'D', 'E', 'F', 'H', 'J', 'K', 'M', 'N', 'P', 'R', 'T', 'U', 'V', 'W', 'X', 'Y', '3', '4', '6', '7', '9'];
+const NUMBERS: [&str; 11] = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn"];
 
 /// How the challenge is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,30 +41,17 @@ const INSERT: &str = "INSERT INTO captcha_challenges (id, kind, prompt, answer, 
 pub async fn create(pool: &AnyPool, kind: Kind, now: i64) -> DbResult<Challenge> {
     let (kind_str, prompt, answer) = match kind {
         Kind::Image => {
-            let answer: String = (0..5)
-                .map(|_| IMAGE_CHARS[random_below(IMAGE_CHARS.len() as u32) as usize])
-                .collect();
+            let answer: String = (0..5).map(|_| IMAGE_CHARS[random_below(IMAGE_CHARS.len() as u32) as usize]).collect();
             ("image", String::new(), answer)
         }
         Kind::Question => {
             let (a, b) = (random_below(10) + 1, random_below(10));
-            let prompt = format!(
-                "Wie viel ist {} plus {}? Bitte antworten Sie mit Ziffern.",
-                NUMBERS[a as usize], NUMBERS[b as usize]
-            );
+            let prompt = format!("Wie viel ist {} plus {}? Bitte antworten Sie mit Ziffern.", NUMBERS[a as usize], NUMBERS[b as usize]);
             ("question", prompt, (a + b).to_string())
         }
     };
     let id = new_id();
-    sqlx::query(INSERT)
-        .bind(&id)
-        .bind(kind_str)
-        .bind(&prompt)
-        .bind(&answer)
-        .bind(now)
-        .bind(now + LIFETIME_MS)
-        .execute(pool)
-        .await?;
+    sqlx::query(INSERT).bind(&id).bind(kind_str).bind(&prompt).bind(&answer).bind(now).bind(now + LIFETIME_MS).execute(pool).await?;
     Ok(Challenge { id, kind, prompt })
 }
 
@@ -76,11 +60,7 @@ const FIND: &str = "SELECT kind, prompt FROM captcha_challenges WHERE id = $1 AN
 /// A still usable challenge, to show it again (when the form comes back with errors).
 pub async fn find_open(pool: &AnyPool, id: &str, now: i64) -> DbResult<Option<Challenge>> {
     let row: Option<(String, String)> = sqlx::query_as(FIND).bind(id).bind(now).fetch_optional(pool).await?;
-    Ok(row.map(|(kind, prompt)| Challenge {
-        id: id.to_string(),
-        kind: if kind == "image" { Kind::Image } else { Kind::Question },
-        prompt,
-    }))
+    Ok(row.map(|(kind, prompt)| Challenge { id: id.to_string(), kind: if kind == "image" { Kind::Image } else { Kind::Question }, prompt }))
 }
 
 const IMAGE_ANSWER: &str = "SELECT answer FROM captcha_challenges WHERE id = $1 AND kind = 'image' AND used_at IS NULL AND expires_at > $2";
@@ -131,27 +111,16 @@ pub async fn verify(pool: &AnyPool, id: &str, answer: &str, subject: &str, test_
         return Ok(Verdict::Unusable { same_subject: false });
     };
     if used_at.is_some() || expires_at <= now {
-        return Ok(Verdict::Unusable {
-            same_subject: consumed_by.as_deref() == Some(subject_hash.as_str()),
-        });
+        return Ok(Verdict::Unusable { same_subject: consumed_by.as_deref() == Some(subject_hash.as_str()) });
     }
     let given = answer.trim().to_uppercase();
     let correct = given == expected.to_uppercase() || test_answer.is_some_and(|t| given == t.to_uppercase());
-    let updated = sqlx::query(CONSUME)
-        .bind(now)
-        .bind(correct.then_some(subject_hash.as_str()))
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let updated = sqlx::query(CONSUME).bind(now).bind(correct.then_some(subject_hash.as_str())).bind(id).execute(pool).await?;
     if updated.rows_affected() == 0 {
         // Another request used it a moment ago.
-        let consumed_by: Option<Option<String>> = sqlx::query_scalar("SELECT consumed_by FROM captcha_challenges WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        return Ok(Verdict::Unusable {
-            same_subject: consumed_by.flatten().as_deref() == Some(subject_hash.as_str()),
-        });
+        let consumed_by: Option<Option<String>> =
+            sqlx::query_scalar("SELECT consumed_by FROM captcha_challenges WHERE id = $1").bind(id).fetch_optional(pool).await?;
+        return Ok(Verdict::Unusable { same_subject: consumed_by.flatten().as_deref() == Some(subject_hash.as_str()) });
     }
     Ok(if correct { Verdict::Correct } else { Verdict::Wrong })
 }

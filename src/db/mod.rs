@@ -55,11 +55,7 @@ impl Db {
     /// SQLite pragmas DESIGN §5 asks for on every connection.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        };
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let mut url = url.to_string();
         if backend == Backend::Sqlite {
             let opts = SqliteConnectOptions::from_str(&url)?;
@@ -94,13 +90,7 @@ impl Db {
         let migrations = MIGRATIONS
             .iter()
             .map(|(version, name, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Borrowed(*name),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(*sql),
-                    false,
-                )
+                Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
             })
             .collect();
         Migrator::with_migrations(migrations)
@@ -116,10 +106,8 @@ impl Db {
     /// True when the database answers and every migration of this binary is applied.
     pub async fn is_ready(&self) -> bool {
         let latest = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-        let applied: Result<Option<i64>, _> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = $1")
-            .bind(true)
-            .fetch_one(&self.pool)
-            .await;
+        let applied: Result<Option<i64>, _> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = $1").bind(true).fetch_one(&self.pool).await;
         matches!(applied, Ok(Some(v)) if v >= latest)
     }
 }
@@ -135,9 +123,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         now.as_millis() as i64
     }
 }

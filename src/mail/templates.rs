@@ -48,11 +48,7 @@ pub fn initial_password(
         reason,
     }
     .render()?;
-    Ok(OutgoingMail {
-        to: to.into(),
-        subject: "Ihr initiales Kennwort für das Bürgerportal".into(),
-        body_text: body,
-    })
+    Ok(OutgoingMail { to: to.into(), subject: "Ihr initiales Kennwort für das Bürgerportal".into(), body_text: body })
 }
 
 #[derive(Template)]
@@ -71,11 +67,7 @@ pub fn registration_attempt(to: &str, given_name: &str, family_name: &str, base_
         recovery_url: format!("{base_url}/kennwort-vergessen"),
     }
     .render()?;
-    Ok(OutgoingMail {
-        to: to.into(),
-        subject: "Registrierungsversuch mit Ihrer E-Mail-Adresse".into(),
-        body_text: body,
-    })
+    Ok(OutgoingMail { to: to.into(), subject: "Registrierungsversuch mit Ihrer E-Mail-Adresse".into(), body_text: body })
 }
 
 #[derive(Template)]
@@ -87,16 +79,9 @@ struct AccountActivated {
 
 /// Sent when the first login is complete, so an unexpected activation is noticed.
 pub fn account_activated(to: &str, given_name: &str, family_name: &str, base_url: &str) -> askama::Result<OutgoingMail> {
-    let body = AccountActivated {
-        greeting: greeting(given_name, family_name),
-        recovery_url: format!("{base_url}/kennwort-vergessen"),
-    }
-    .render()?;
-    Ok(OutgoingMail {
-        to: to.into(),
-        subject: "Ihr Bürgerkonto ist aktiviert".into(),
-        body_text: body,
-    })
+    let body = AccountActivated { greeting: greeting(given_name, family_name), recovery_url: format!("{base_url}/kennwort-vergessen") }
+        .render()?;
+    Ok(OutgoingMail { to: to.into(), subject: "Ihr Bürgerkonto ist aktiviert".into(), body_text: body })
 }
 
 #[derive(Template)]
@@ -108,14 +93,7 @@ struct PasswordReset {
 
 /// Sent when a reset through "Kennwort vergessen" was completed.
 pub fn password_reset(to: &str, given_name: &str, family_name: &str, base_url: &str) -> askama::Result<OutgoingMail> {
-    let body = PasswordReset {
-        greeting: greeting(given_name, family_name),
-        recovery_url: format!("{base_url}/kennwort-vergessen"),
-    }
-    .render()?;
-    Ok(OutgoingMail {
-        to: to.into(),
-        subject: "Ihr Kennwort wurde zurückgesetzt".into(),
-        body_text: body,
-    })
+    let body =
+        PasswordReset { greeting: greeting(given_name, family_name), recovery_url: format!("{base_url}/kennwort-vergessen") }.render()?;
+    Ok(OutgoingMail { to: to.into(), subject: "Ihr Kennwort wurde zurückgesetzt".into(), body_text: body })
 }

@@ -120,12 +120,8 @@ impl MailWorker {
 
     async fn claim(&self) -> DbResult<Option<Claimed>> {
         let now = self.clock.now_ms();
-        let row: Option<(String, String, String, String, String, i64)> = sqlx::query_as(CLAIM)
-            .bind(&self.instance)
-            .bind(now + LEASE_MS)
-            .bind(now)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row: Option<(String, String, String, String, String, i64)> =
+            sqlx::query_as(CLAIM).bind(&self.instance).bind(now + LEASE_MS).bind(now).fetch_optional(&self.db.pool).await?;
         Ok(row.map(|(id, message_id, recipient, subject, body_text, attempts)| Claimed {
             id,
             message_id,
@@ -144,12 +140,7 @@ impl MailWorker {
         let now = self.clock.now_ms();
         match result {
             Ok(()) => {
-                sqlx::query(MARK_SENT)
-                    .bind(now)
-                    .bind(&mail.id)
-                    .bind(&self.instance)
-                    .execute(&self.db.pool)
-                    .await?;
+                sqlx::query(MARK_SENT).bind(now).bind(&mail.id).bind(&self.instance).execute(&self.db.pool).await?;
                 tracing::info!(mail = %mail.id, "mail delivered");
             }
             Err(e) => {

@@ -36,10 +36,7 @@ fn serve(file: Option<rust_embed::EmbeddedFile>, path: &str) -> Response {
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let mut response = file.data.into_owned().into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     response
 }

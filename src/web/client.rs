@@ -49,22 +49,10 @@ impl FromRequestParts<SharedState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let trusted = &state.config.trusted_proxies;
-        let ip = if trusted.contains(&peer) {
-            forwarded_client(&parts.headers, trusted).unwrap_or(peer)
-        } else {
-            peer
-        };
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(200).collect());
+        let ip = if trusted.contains(&peer) { forwarded_client(&parts.headers, trusted).unwrap_or(peer) } else { peer };
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
         Ok(ClientInfo { ip, user_agent })
     }
 }
@@ -75,13 +63,7 @@ mod tests {
 
     #[test]
     fn prefixes_are_coarse() {
-        let c = |ip: &str| {
-            ClientInfo {
-                ip: ip.parse().unwrap(),
-                user_agent: None,
-            }
-            .prefix()
-        };
+        let c = |ip: &str| ClientInfo { ip: ip.parse().unwrap(), user_agent: None }.prefix();
         assert_eq!(c("192.0.2.77"), "192.0.2.0/24");
         assert_eq!(c("2001:db8:abcd:12::1"), "2001:db8:abcd::/48");
     }

@@ -12,11 +12,7 @@ pub const CSRF: &str = "bp_csrf";
 
 /// The full cookie name for this environment.
 pub fn name(config: &Config, base: &str) -> String {
-    if config.secure_cookies() {
-        format!("__Host-{base}")
-    } else {
-        base.to_string()
-    }
+    if config.secure_cookies() { format!("__Host-{base}") } else { base.to_string() }
 }
 
 /// The value of cookie `name` in the request, if present.

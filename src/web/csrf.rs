@@ -49,13 +49,7 @@ pub async fn protect(State(state): State<SharedState>, request: Request, next: N
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let submitted = is_form
-            .then(|| {
-                form_urlencoded::parse(&bytes)
-                    .find(|(k, _)| k == FIELD)
-                    .map(|(_, v)| v.into_owned())
-            })
-            .flatten();
+        let submitted = is_form.then(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())).flatten();
         let valid = !is_new && !cross_site && submitted.is_some_and(|t| constant_time_eq(&t, &expected));
         if !valid {
             tracing::info!(path = %parts.uri.path(), "request refused: CSRF token missing or wrong");
@@ -71,9 +65,7 @@ pub async fn protect(State(state): State<SharedState>, request: Request, next: N
     parts.extensions.insert(CsrfToken(expected));
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if is_new {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookies::set(&state.config, cookies::CSRF, &cookie_value, None));
+        response.headers_mut().append(header::SET_COOKIE, cookies::set(&state.config, cookies::CSRF, &cookie_value, None));
     }
     response
 }

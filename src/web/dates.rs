@@ -7,9 +7,7 @@ use time_tz::{OffsetDateTimeExt, timezones};
 pub fn berlin(ms: i64) -> String {
     let utc = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let local = utc.to_timezone(timezones::db::europe::BERLIN);
-    local
-        .format(format_description!("[day].[month].[year] [hour]:[minute]"))
-        .unwrap_or_default()
+    local.format(format_description!("[day].[month].[year] [hour]:[minute]")).unwrap_or_default()
 }
 
 /// Today's date in Berlin, for "not in the future" checks.

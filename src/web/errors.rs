@@ -81,12 +81,7 @@ impl IntoResponse for AppError {
 
 /// Renders the error page outside any handler (fallbacks, middleware rejections).
 pub fn error_page(status: StatusCode, heading: &'static str, message: &'static str, incident: Option<String>) -> Response {
-    let page = ErrorPage {
-        layout: Layout::bare(heading),
-        heading,
-        message,
-        incident,
-    };
+    let page = ErrorPage { layout: Layout::bare(heading), heading, message, incident };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message).into_response(),

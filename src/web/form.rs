@@ -17,9 +17,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = to_bytes(req.into_body(), MAX_FORM_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
+        let bytes = to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
         serde_html_form::from_bytes(&bytes)
             .map(WebForm)
             .map_err(|_| AppError::BadRequest("Die Formulardaten konnten nicht gelesen werden. Bitte senden Sie das Formular erneut."))
@@ -40,10 +38,7 @@ pub struct FieldErrors(Vec<FieldError>);
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         if self.get(field).is_none() {
-            self.0.push(FieldError {
-                field,
-                message: message.into(),
-            });
+            self.0.push(FieldError { field, message: message.into() });
         }
     }
 

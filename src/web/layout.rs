@@ -25,13 +25,7 @@ pub struct Layout {
 impl Layout {
     /// A frame without session (error pages rendered outside handlers).
     pub fn bare(title: &str) -> Self {
-        Layout {
-            title: title.into(),
-            csrf_token: String::new(),
-            citizen_name: None,
-            first_login: false,
-            breadcrumbs: vec![],
-        }
+        Layout { title: title.into(), csrf_token: String::new(), citizen_name: None, first_login: false, breadcrumbs: vec![] }
     }
 
     pub fn is_logged_in(&self) -> bool {
@@ -48,26 +42,14 @@ pub struct PageContext {
 impl PageContext {
     /// A frame titled `title` whose breadcrumb ends in `trail` (label, link).
     pub fn layout(&self, title: &str, trail: &[(&str, Option<&str>)]) -> Layout {
-        let mut breadcrumbs = vec![Crumb {
-            label: "Home".into(),
-            href: Some("/".into()),
-        }];
-        breadcrumbs.extend(trail.iter().map(|(label, href)| Crumb {
-            label: (*label).into(),
-            href: href.map(Into::into),
-        }));
+        let mut breadcrumbs = vec![Crumb { label: "Home".into(), href: Some("/".into()) }];
+        breadcrumbs.extend(trail.iter().map(|(label, href)| Crumb { label: (*label).into(), href: href.map(Into::into) }));
         let (citizen_name, first_login) = match &self.session {
             Some(s) if s.is_full() => (Some(s.display_name()), false),
             Some(_) => (None, true),
             None => (None, false),
         };
-        Layout {
-            title: title.into(),
-            csrf_token: self.csrf_token.clone(),
-            citizen_name,
-            first_login,
-            breadcrumbs,
-        }
+        Layout { title: title.into(), csrf_token: self.csrf_token.clone(), citizen_name, first_login, breadcrumbs }
     }
 
     pub fn csrf_token(&self) -> &str {

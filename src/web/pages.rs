@@ -40,14 +40,7 @@ async fn legal_page(state: &SharedState, ctx: PageContext, name: &str, heading: 
     let text = tokio::fs::read_to_string(&path).await.unwrap_or_else(|_| default.to_string());
     let paragraphs = text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
     let layout = ctx.layout(heading, &[(heading, None)]);
-    render(
-        StatusCode::OK,
-        &TextPage {
-            layout,
-            heading: heading.into(),
-            paragraphs,
-        },
-    )
+    render(StatusCode::OK, &TextPage { layout, heading: heading.into(), paragraphs })
 }
 
 const NOT_CONFIGURED: &str = "Der Betreiber dieses Bürgerportals hat diesen Text noch nicht hinterlegt.\n\n\
@@ -78,27 +71,15 @@ fn empty_page(ctx: PageContext, heading: &str, text: &str) -> Result<Response, A
 }
 
 pub async fn online_services(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(
-        ctx,
-        "Onlinedienste",
-        "Hier finden Sie bald alle Dienstleistungen, die Sie online beantragen können.",
-    )
+    empty_page(ctx, "Onlinedienste", "Hier finden Sie bald alle Dienstleistungen, die Sie online beantragen können.")
 }
 
 pub async fn services_a_z(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(
-        ctx,
-        "Alle Dienste A–Z",
-        "Hier finden Sie bald alle Dienstleistungen der Verwaltung von A bis Z.",
-    )
+    empty_page(ctx, "Alle Dienste A–Z", "Hier finden Sie bald alle Dienstleistungen der Verwaltung von A bis Z.")
 }
 
 pub async fn org_structure(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(
-        ctx,
-        "Verwaltungsgliederung",
-        "Hier finden Sie bald den Aufbau der Verwaltung mit Ansprechpersonen und Öffnungszeiten.",
-    )
+    empty_page(ctx, "Verwaltungsgliederung", "Hier finden Sie bald den Aufbau der Verwaltung mit Ansprechpersonen und Öffnungszeiten.")
 }
 
 pub async fn help(ctx: PageContext) -> Result<Response, AppError> {
@@ -110,12 +91,5 @@ pub async fn help(ctx: PageContext) -> Result<Response, AppError> {
         "3. Abmelden: Klicken Sie oben auf Ihren Namen und dann auf „Abmelden“. Schließen Sie nicht nur das Fenster, damit niemand Ihre Sitzung weiter nutzen kann.".into(),
         "Initiales Kennwort abgelaufen? Unter „Kennwort vergessen“ fordern Sie ein neues an.".into(),
     ];
-    render(
-        StatusCode::OK,
-        &TextPage {
-            layout,
-            heading: "Das Bürgerportal".into(),
-            paragraphs,
-        },
-    )
+    render(StatusCode::OK, &TextPage { layout, heading: "Das Bürgerportal".into(), paragraphs })
 }

@@ -17,10 +17,8 @@ use crate::{
 
 /// Paths a session in the first-login stage may still reach.
 fn open_during_first_login(path: &str) -> bool {
-    matches!(
-        path,
-        "/erstanmeldung" | "/abmelden" | "/healthz" | "/readyz" | "/impressum" | "/datenschutz" | "/barrierefreiheit"
-    ) || path.starts_with("/assets/")
+    matches!(path, "/erstanmeldung" | "/abmelden" | "/healthz" | "/readyz" | "/impressum" | "/datenschutz" | "/barrierefreiheit")
+        || path.starts_with("/assets/")
 }
 
 pub async fn load(State(state): State<SharedState>, mut request: Request, next: Next) -> Response {
@@ -40,9 +38,7 @@ pub async fn load(State(state): State<SharedState>, mut request: Request, next: 
     }
     let mut response = next.run(request).await;
     if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
+        response.headers_mut().append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
     }
     response
 }
@@ -68,11 +64,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AnySession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentSession>()
-            .cloned()
-            .map(AnySession)
-            .ok_or_else(|| Redirect::to("/anmelden").into_response())
+        parts.extensions.get::<CurrentSession>().cloned().map(AnySession).ok_or_else(|| Redirect::to("/anmelden").into_response())
     }
 }

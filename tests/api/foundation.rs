@@ -20,10 +20,7 @@ async fn every_page_carries_the_security_headers() {
         let page = app.client.get(path).await;
         let h = |name: &str| page.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
         let csp = h("content-security-policy");
-        assert!(
-            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-            "{path}: {csp}"
-        );
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}");
         assert_eq!(h("x-content-type-options"), "nosniff");
         assert_eq!(h("referrer-policy"), "same-origin");
@@ -35,11 +32,7 @@ async fn every_page_carries_the_security_headers() {
 async fn cookies_are_http_only_and_same_site() {
     let app = spawn_app().await;
     let page = app.client.get("/anmelden").await;
-    let csrf = page
-        .set_cookies()
-        .into_iter()
-        .find(|c| c.starts_with("bp_csrf="))
-        .expect("csrf cookie");
+    let csrf = page.set_cookies().into_iter().find(|c| c.starts_with("bp_csrf=")).expect("csrf cookie");
     assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax"), "{csrf}");
 }
 
@@ -75,14 +68,7 @@ async fn the_navigation_follows_the_seed() {
 async fn forms_use_the_contract_labels() {
     let app = spawn_app().await;
     let labels = app.client.get("/konto-erstellen").await.labels();
-    for wanted in [
-        "Vorname",
-        "Zweitname",
-        "Nachname",
-        "Geburtstag",
-        "E-Mail-Adresse",
-        "Text-Überprüfung",
-    ] {
+    for wanted in ["Vorname", "Zweitname", "Nachname", "Geburtstag", "E-Mail-Adresse", "Text-Überprüfung"] {
         assert!(labels.iter().any(|l| l.starts_with(wanted)), "no label {wanted} in {labels:?}");
     }
     let labels = app.client.get("/anmelden").await.labels();
@@ -97,17 +83,10 @@ async fn legal_pages_show_the_operators_text() {
     let before = app.client.get("/impressum").await;
     assert!(before.text().contains("noch nicht hinterlegt"));
     std::fs::create_dir_all(app.data_dir.path().join("seiten")).unwrap();
-    std::fs::write(
-        app.data_dir.path().join("seiten/impressum.txt"),
-        "Stadt Musterstadt\n\nRathausplatz 1 <b>fett</b>",
-    )
-    .unwrap();
+    std::fs::write(app.data_dir.path().join("seiten/impressum.txt"), "Stadt Musterstadt\n\nRathausplatz 1 <b>fett</b>").unwrap();
     let after = app.client.get("/impressum").await;
     assert!(after.text().contains("Rathausplatz 1"));
-    assert!(
-        !after.body.contains("<b>fett") && after.text().contains("<b>fett"),
-        "operator text is escaped"
-    );
+    assert!(!after.body.contains("<b>fett") && after.text().contains("<b>fett"), "operator text is escaped");
 }
 
 #[tokio::test]
@@ -125,19 +104,13 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
     // A wrong token.
     let mut wrong = vec![("csrf_token", "x".repeat(43))];
     wrong.extend(with_captcha.clone());
-    assert_eq!(
-        app.client.post_raw("/konto-erstellen", encode(&wrong)).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.client.post_raw("/konto-erstellen", encode(&wrong)).await.status, StatusCode::FORBIDDEN);
     // Another browser's token.
     let other = app.new_browser();
     let other_form = other.get("/konto-erstellen").await;
     let mut foreign = vec![("csrf_token", other_form.hidden("csrf_token"))];
     foreign.extend(with_captcha);
-    assert_eq!(
-        app.client.post_raw("/konto-erstellen", encode(&foreign)).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.client.post_raw("/konto-erstellen", encode(&foreign)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 0);
 }
 
@@ -163,11 +136,7 @@ async fn assets_are_served_from_the_binary() {
 #[tokio::test]
 async fn the_suite_runs_on_the_database_it_was_asked_for() {
     let app = spawn_app().await;
-    let expected = if on_postgres() {
-        buergerportal::db::Backend::Postgres
-    } else {
-        buergerportal::db::Backend::Sqlite
-    };
+    let expected = if on_postgres() { buergerportal::db::Backend::Postgres } else { buergerportal::db::Backend::Sqlite };
     assert_eq!(app.state.db.backend, expected);
     println!("integration tests run on {expected:?}");
 }
@@ -181,10 +150,7 @@ async fn production_sends_secure_host_cookies_and_hsts() {
     .await;
     let page = app.client.get("/anmelden").await;
     let csrf = page.set_cookies().into_iter().find(|c| c.contains("bp_csrf=")).unwrap();
-    assert!(
-        csrf.starts_with("__Host-bp_csrf=") && csrf.contains("; Secure") && csrf.contains("Path=/"),
-        "{csrf}"
-    );
+    assert!(csrf.starts_with("__Host-bp_csrf=") && csrf.contains("; Secure") && csrf.contains("Path=/"), "{csrf}");
     assert!(page.headers.get("strict-transport-security").is_some());
 }
 

@@ -74,11 +74,7 @@ impl SmtpSink {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let sink = SmtpSink {
-            port,
-            mails: Arc::default(),
-            outage: Arc::default(),
-        };
+        let sink = SmtpSink { port, mails: Arc::default(), outage: Arc::default() };
         let s = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -106,18 +102,9 @@ impl SmtpSink {
             let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
                 b"250 test-smtp\r\n"
             } else if cmd.starts_with("MAIL FROM") {
-                if self.outage.load(Ordering::SeqCst) {
-                    b"451 4.3.0 try again later\r\n"
-                } else {
-                    b"250 ok\r\n"
-                }
+                if self.outage.load(Ordering::SeqCst) { b"451 4.3.0 try again later\r\n" } else { b"250 ok\r\n" }
             } else if cmd.starts_with("RCPT TO") {
-                to = line.trim_end()[8..]
-                    .trim()
-                    .trim_start_matches(':')
-                    .trim()
-                    .trim_matches(['<', '>'])
-                    .to_string();
+                to = line.trim_end()[8..].trim().trim_start_matches(':').trim().trim_matches(['<', '>']).to_string();
                 b"250 ok\r\n"
             } else if cmd == "DATA" {
                 write.write_all(b"354 go ahead\r\n").await?;
@@ -172,17 +159,8 @@ impl SmtpSink {
 fn parse_mail(to: &str, raw: &str) -> ReceivedMail {
     let (head, body) = raw.split_once("\r\n\r\n").or_else(|| raw.split_once("\n\n")).unwrap_or((raw, ""));
     let subject = head.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or("").to_string();
-    let body = if head.contains("quoted-printable") {
-        decode_quoted_printable(body)
-    } else {
-        body.to_string()
-    };
-    ReceivedMail {
-        to: to.to_string(),
-        subject,
-        body: body.replace("\r\n", "\n"),
-        raw: raw.to_string(),
-    }
+    let body = if head.contains("quoted-printable") { decode_quoted_printable(body) } else { body.to_string() };
+    ReceivedMail { to: to.to_string(), subject, body: body.replace("\r\n", "\n"), raw: raw.to_string() }
 }
 
 fn decode_quoted_printable(s: &str) -> String {
@@ -221,13 +199,8 @@ async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("BP_TEST_POSTGRES_URL") {
         Ok(admin) if !admin.is_empty() => {
             let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::postgres::PgConnection::connect(&admin)
-                .await
-                .expect("connect to test PostgreSQL");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.expect("connect to test PostgreSQL");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap();
             format!("{base}/{name}")
         }
@@ -282,15 +255,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let _ = stopped.await;
     }));
     let client = Browser::new(&address);
-    TestApp {
-        address,
-        state,
-        clock,
-        smtp,
-        client,
-        data_dir,
-        _stop: stop,
-    }
+    TestApp { address, state, clock, smtp, client, data_dir, _stop: stop }
 }
 
 /// The data a citizen types into "Konto erstellen".
@@ -360,9 +325,7 @@ impl TestApp {
         let initial = self.register_and_read_password(&r).await;
         let page = self.login(email, &initial, false).await;
         assert_eq!(page.location(), "/erstanmeldung");
-        let page = self
-            .complete_first_login("3", "", "0521 123456", GOOD_PASSWORD, GOOD_PASSWORD)
-            .await;
+        let page = self.complete_first_login("3", "", "0521 123456", GOOD_PASSWORD, GOOD_PASSWORD).await;
         assert_eq!(page.location(), "/postkorb", "{}", page.body);
         r
     }
@@ -412,11 +375,7 @@ impl Page {
     pub fn hidden(&self, name: &str) -> String {
         let doc = scraper::Html::parse_document(&self.body);
         let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
-        doc.select(&sel)
-            .next()
-            .and_then(|e| e.value().attr("value"))
-            .map(str::to_string)
-            .unwrap_or_default()
+        doc.select(&sel).next().and_then(|e| e.value().attr("value")).map(str::to_string).unwrap_or_default()
     }
 
     /// The value attribute of the input with id `id` (what the form kept).
@@ -437,79 +396,38 @@ impl Page {
     pub fn summary_targets(&self) -> Vec<String> {
         let doc = scraper::Html::parse_document(&self.body);
         let sel = scraper::Selector::parse(".portal-error-summary a").unwrap();
-        doc.select(&sel)
-            .filter_map(|e| e.value().attr("href"))
-            .map(str::to_string)
-            .collect()
+        doc.select(&sel).filter_map(|e| e.value().attr("href")).map(str::to_string).collect()
     }
 
     /// The texts of every `<label>`, whitespace collapsed.
     pub fn labels(&self) -> Vec<String> {
         let doc = scraper::Html::parse_document(&self.body);
         let sel = scraper::Selector::parse("label").unwrap();
-        doc.select(&sel)
-            .map(|e| {
-                e.text()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
+        doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")).collect()
     }
 
     pub fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(str::to_string)
-            .collect()
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
     }
 
     pub fn text(&self) -> String {
         let doc = scraper::Html::parse_document(&self.body);
-        doc.root_element()
-            .text()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        doc.root_element().text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 
 impl Browser {
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
-        Browser {
-            base: base.to_string(),
-            http,
-            cookies: Arc::default(),
-        }
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap();
+        Browser { base: base.to_string(), http, cookies: Arc::default() }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     fn remember(&self, headers: &header::HeaderMap) {
@@ -536,13 +454,7 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        let r = self
-            .http
-            .get(format!("{}{}", self.base, path))
-            .header(header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let r = self.http.get(format!("{}{}", self.base, path)).header(header::COOKIE, self.cookie_header()).send().await.unwrap();
         self.finish(r).await
     }
 

@@ -73,10 +73,7 @@ async fn session_tokens_are_stored_only_as_hashes_and_renewed_at_login() {
     assert_eq!(app.client.submit(&page, "/anmelden", &fields).await.location(), "/postkorb");
     let second = app.client.cookies.lock().unwrap().get("bp_session").cloned().unwrap();
     assert_ne!(first, second);
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
-        .fetch_all(&app.state.db.pool)
-        .await
-        .unwrap();
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&app.state.db.pool).await.unwrap();
     assert_eq!(hashes.len(), 1, "the earlier session of this browser ended");
     assert!(!hashes.contains(&second));
 }
@@ -89,11 +86,7 @@ async fn after_logout_the_old_cookie_is_a_stranger() {
     let page = app.client.logout().await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(app.client.get(&page.location()).await.text().contains("Sie sind abgemeldet"));
-    assert!(
-        page.set_cookies()
-            .iter()
-            .any(|c| c.starts_with("bp_session=;") && c.contains("Max-Age=0"))
-    );
+    assert!(page.set_cookies().iter().any(|c| c.starts_with("bp_session=;") && c.contains("Max-Age=0")));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     let replay = app.new_browser();
     *replay.cookies.lock().unwrap() = stolen;
@@ -143,10 +136,7 @@ async fn repeated_failures_slow_down_the_address_without_locking_it_for_good() {
     assert!(unknown.login("niemand@example.de", "x", false).await.text().contains("Zu viele"));
     // The block ends by itself.
     app.clock.advance(Duration::from_secs(60));
-    assert_eq!(
-        app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.location(),
-        "/postkorb"
-    );
+    assert_eq!(app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.location(), "/postkorb");
 }
 
 #[tokio::test]
@@ -173,11 +163,7 @@ async fn the_header_shows_the_citizens_menu_when_logged_in() {
 async fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
     let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     let page = app.client.get("/anmelden").await;
-    let body = encode(&[
-        ("csrf_token", page.hidden("csrf_token")),
-        ("email", "x@example.de".into()),
-        ("kennwort", "y".into()),
-    ]);
+    let body = encode(&[("csrf_token", page.hidden("csrf_token")), ("email", "x@example.de".into()), ("kennwort", "y".into())]);
     let response = reqwest::Client::new()
         .post(format!("{}/anmelden", app.address))
         .header("cookie", format!("bp_csrf={}", app.client.cookies.lock().unwrap()["bp_csrf"]))
@@ -188,9 +174,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let client: String = sqlx::query_scalar("SELECT client FROM audit_log WHERE event = 'login_failed'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let client: String =
+        sqlx::query_scalar("SELECT client FROM audit_log WHERE event = 'login_failed'").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(client, "203.0.113.0/24");
 }

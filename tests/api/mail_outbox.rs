@@ -9,11 +9,7 @@ async fn an_smtp_outage_delays_mail_but_loses_none() {
     let app = spawn_app().await;
     app.smtp.set_outage(true);
     let page = app.register(&Registration::new("anna@example.de")).await;
-    assert_eq!(
-        page.status,
-        reqwest::StatusCode::SEE_OTHER,
-        "the citizen does not notice the outage"
-    );
+    assert_eq!(page.status, reqwest::StatusCode::SEE_OTHER, "the citizen does not notice the outage");
     // The worker tried and scheduled a retry.
     for _ in 0..100 {
         if app.count("SELECT COUNT(*) FROM outbox WHERE attempts > 0").await > 0 {
@@ -21,15 +17,8 @@ async fn an_smtp_outage_delays_mail_but_loses_none() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1")
-            .await,
-        1
-    );
-    let error: String = sqlx::query_scalar("SELECT last_error FROM outbox")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1").await, 1);
+    let error: String = sqlx::query_scalar("SELECT last_error FROM outbox").fetch_one(&app.state.db.pool).await.unwrap();
     assert!(!error.is_empty());
     assert!(app.smtp.mails().is_empty());
 

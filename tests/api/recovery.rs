@@ -14,11 +14,7 @@ impl TestApp {
     /// Step 1 in `browser`: address and captcha.
     async fn forgot(&self, browser: &Browser, email: &str) -> Page {
         let form = browser.get("/kennwort-vergessen").await;
-        let fields = vec![
-            ("email", email.to_string()),
-            ("captcha_id", form.hidden("captcha_id")),
-            ("captcha_antwort", CAPTCHA.into()),
-        ];
+        let fields = vec![("email", email.to_string()), ("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())];
         browser.submit(&form, "/kennwort-vergessen", &fields).await
     }
 
@@ -63,10 +59,7 @@ async fn a_citizen_who_forgot_the_password_gets_back_in_with_the_security_questi
     let initial = initial_password_in(mails.last().unwrap());
 
     // Until the new initial password is used, the old password still works.
-    assert_eq!(
-        app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.location(),
-        "/postkorb"
-    );
+    assert_eq!(app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.location(), "/postkorb");
 
     assert_eq!(phone.login(&r.email, &initial, false).await.location(), "/erstanmeldung");
     let form = phone.get("/erstanmeldung").await;
@@ -86,16 +79,10 @@ async fn a_citizen_who_forgot_the_password_gets_back_in_with_the_security_questi
     let mails = app.smtp.wait_for(&r.email, 4).await;
     assert!(mails.last().unwrap().subject.contains("zurückgesetzt") || mails.last().unwrap().body.contains("neu"));
     assert!(!mails.last().unwrap().body.contains(new_password));
-    assert_eq!(
-        app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.new_browser().login(&r.email, GOOD_PASSWORD, false).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.new_browser().login(&r.email, new_password, false).await.location(), "/postkorb");
     // The question was kept.
-    let kept: String = sqlx::query_scalar("SELECT security_question FROM accounts")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let kept: String = sqlx::query_scalar("SELECT security_question FROM accounts").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(kept, QUESTION);
 }
 
@@ -108,11 +95,8 @@ async fn an_unknown_address_looks_exactly_like_a_real_one() {
     assert_eq!(known.status, unknown.status);
     // Same page apart from the question and the per-request tokens.
     let normalise = |p: &Page| {
-        let mut body = p
-            .body
-            .replace(&question_on(p), "FRAGE")
-            .replace(&p.hidden("ticket"), "TICKET")
-            .replace(&p.hidden("csrf_token"), "CSRF");
+        let mut body =
+            p.body.replace(&question_on(p), "FRAGE").replace(&p.hidden("ticket"), "TICKET").replace(&p.hidden("csrf_token"), "CSRF");
         body.retain(|c| c != '\n');
         body
     };
@@ -153,14 +137,12 @@ async fn repeated_wrong_answers_send_the_citizen_back_to_the_captcha() {
     let again = app.answer(&b, &page, ANSWER).await;
     assert!(again.text().contains("mehrmals nicht korrekt"), "{}", again.text());
     assert!(again.body.contains("name=\"captcha_id\""));
-    // After the captcha, the right answer works.
+    // After the captcha a wrong answer now costs a growing delay.
     let page = app.forgot(&b, &r.email).await;
-    assert!(
-        app.answer(&b, &page, ANSWER)
-            .await
-            .text()
-            .contains("Neues initiales Kennwort verschickt")
-    );
+    let page = app.answer(&b, &page, "falsch").await;
+    assert!(app.answer(&b, &page, ANSWER).await.error_at("antwort").unwrap().contains("Bitte warten Sie"));
+    app.clock.advance(Duration::from_secs(5));
+    assert!(app.answer(&b, &page, ANSWER).await.text().contains("Neues initiales Kennwort verschickt"));
 }
 
 #[tokio::test]

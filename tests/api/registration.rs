@@ -20,10 +20,7 @@ async fn a_new_citizen_receives_an_initial_password_by_mail() {
     assert!(mails[0].raw.contains("Message-ID: <"));
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts WHERE status = 'pending'").await, 1);
     // Only a hash is stored.
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM initial_passwords")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM initial_passwords").fetch_one(&app.state.db.pool).await.unwrap();
     assert!(stored.starts_with("$argon2id$") && !stored.contains(&password));
 }
 
@@ -42,10 +39,7 @@ async fn a_known_address_sees_the_same_page_and_its_owner_is_told() {
     let mails = app.smtp.wait_for("anna@example.de", 2).await;
     assert!(mails[1].subject.contains("Registrierungsversuch") || mails[1].body.contains("versucht"));
     assert!(!mails[1].body.contains("initiales Kennwort lautet"));
-    assert!(
-        !mails[1].body.contains("Mallory"),
-        "the notice must not carry what the stranger typed"
-    );
+    assert!(!mails[1].body.contains("Mallory"), "the notice must not carry what the stranger typed");
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM initial_passwords").await, 1);
 }
@@ -85,9 +79,7 @@ async fn bad_input_gets_a_german_message_at_the_field_and_keeps_what_was_typed()
         }
         let page = app.register(&r).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value:?}");
-        let message = page
-            .error_at(field)
-            .unwrap_or_else(|| panic!("no message at {field} for {value:?}"));
+        let message = page.error_at(field).unwrap_or_else(|| panic!("no message at {field} for {value:?}"));
         assert!(message.contains(expected), "{field}={value:?}: {message}");
         assert!(page.summary_targets().contains(&format!("#{field}")), "summary links to {field}");
         // Everything typed is still there (control characters dropped), markup escaped.
@@ -170,10 +162,7 @@ async fn a_used_captcha_cannot_register_a_second_address() {
     let id = form.hidden("captcha_id");
     let mut first = Registration::new("erste@example.de").fields();
     first.extend([("captcha_id", id.clone()), ("captcha_antwort", CAPTCHA.into())]);
-    assert_eq!(
-        app.client.submit(&form, "/konto-erstellen", &first).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.client.submit(&form, "/konto-erstellen", &first).await.status, StatusCode::SEE_OTHER);
     let mut second = Registration::new("zweite@example.de").fields();
     second.extend([("captcha_id", id), ("captcha_antwort", CAPTCHA.into())]);
     let page = app.client.submit(&form, "/konto-erstellen", &second).await;
@@ -187,10 +176,7 @@ async fn a_double_clicked_submit_creates_one_account_and_one_mail() {
     let form = app.client.get("/konto-erstellen").await;
     let mut fields = Registration::new("doppelt@example.de").fields();
     fields.extend([("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())]);
-    let (a, b) = tokio::join!(
-        app.client.submit(&form, "/konto-erstellen", &fields),
-        app.client.submit(&form, "/konto-erstellen", &fields)
-    );
+    let (a, b) = tokio::join!(app.client.submit(&form, "/konto-erstellen", &fields), app.client.submit(&form, "/konto-erstellen", &fields));
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(b.status, StatusCode::SEE_OTHER);
     app.smtp.wait_for("doppelt@example.de", 1).await;
@@ -224,24 +210,14 @@ async fn new_code_and_question_in_words_work_without_javascript_and_keep_the_val
     let prompt: String = question.text();
     let answer = solve(&prompt);
     let mut fields = Registration::new("anna@example.de").fields();
-    fields.extend([
-        ("captcha_id", question.hidden("captcha_id")),
-        ("captcha_antwort", answer.to_string()),
-    ]);
+    fields.extend([("captcha_id", question.hidden("captcha_id")), ("captcha_antwort", answer.to_string())]);
     let page = app.client.submit(&question, "/konto-erstellen", &fields).await;
-    assert_eq!(
-        page.status,
-        StatusCode::SEE_OTHER,
-        "the spelled-out question can be answered: {}",
-        page.text()
-    );
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "the spelled-out question can be answered: {}", page.text());
 }
 
 /// Answers "Wie viel ist drei plus vier?" like a person would.
 fn solve(text: &str) -> u32 {
-    const NUMBERS: [&str; 11] = [
-        "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
-    ];
+    const NUMBERS: [&str; 11] = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn"];
     let rest = text.split("Wie viel ist ").nth(1).unwrap();
     let words: Vec<&str> = rest.split(|c: char| c.is_whitespace() || c == '?').collect();
     let n = |w: &str| NUMBERS.iter().position(|x| *x == w).unwrap() as u32;
