@@ -73,6 +73,7 @@ impl AppState {
 
 /// All routes with their middleware.
 pub fn router(state: SharedState) -> Router {
+    use crate::profile::routes as profile;
     use accounts::routes as acc;
     Router::new()
         .route("/", get(pages::home))
@@ -84,7 +85,16 @@ pub fn router(state: SharedState) -> Router {
         .route("/kennwort-vergessen", get(accounts::recovery_routes::address_form).post(accounts::recovery_routes::address_submit))
         .route("/kennwort-vergessen/antwort", post(accounts::recovery_routes::answer_submit))
         .route("/postkorb", get(acc::postkorb))
-        .route("/login-daten/allgemein", get(acc::login_data))
+        .route("/login-daten/allgemein", get(profile::general_form).post(profile::general_submit))
+        .route("/login-daten/email-bestaetigen/{token}", get(profile::confirm_email_form).post(profile::confirm_email_submit))
+        .route("/login-daten/kennwort", get(profile::password_form).post(profile::password_submit))
+        .route("/login-daten/adresse", get(profile::address_form).post(profile::address_submit))
+        .route("/login-daten/sitzungen", get(profile::sessions_page))
+        .route("/login-daten/sitzungen/andere-beenden", post(profile::end_other_sessions))
+        .route("/login-daten/sitzungen/{id}/beenden", post(profile::end_session))
+        .route("/login-daten/meine-daten", get(profile::own_data_page))
+        .route("/login-daten/meine-daten/datenauskunft.json", get(profile::export_data))
+        .route("/login-daten/konto-loeschen", post(profile::delete_account))
         .route("/dienste", get(pages::online_services))
         .route("/dienste/a-z", get(pages::services_a_z))
         .route("/verwaltung", get(pages::org_structure))

@@ -6,19 +6,67 @@ use crate::db::{DbResult, new_id};
 
 /// Something security-relevant that happened.
 pub enum AuditEvent<'a> {
-    AccountRegistered { account_id: &'a str },
-    RegistrationForKnownAddress { account_id: &'a str },
-    InitialPasswordRenewed { account_id: &'a str },
-    LoginSucceeded { account_id: &'a str },
-    LoginWithInitialPassword { account_id: &'a str },
+    AccountRegistered {
+        account_id: &'a str,
+    },
+    RegistrationForKnownAddress {
+        account_id: &'a str,
+    },
+    InitialPasswordRenewed {
+        account_id: &'a str,
+    },
+    LoginSucceeded {
+        account_id: &'a str,
+    },
+    LoginWithInitialPassword {
+        account_id: &'a str,
+    },
     LoginFailed,
     LoginThrottled,
-    FirstLoginCompleted { account_id: &'a str },
-    Logout { account_id: &'a str },
-    UnfinishedAccountDeleted { account_id: &'a str },
-    RecoveryAnswered { account_id: &'a str },
+    FirstLoginCompleted {
+        account_id: &'a str,
+    },
+    Logout {
+        account_id: &'a str,
+    },
+    UnfinishedAccountDeleted {
+        account_id: &'a str,
+    },
+    RecoveryAnswered {
+        account_id: &'a str,
+    },
     RecoveryAnswerWrong,
-    PasswordResetCompleted { account_id: &'a str },
+    PasswordResetCompleted {
+        account_id: &'a str,
+    },
+    ProfileChanged {
+        account_id: &'a str,
+    },
+    AddressChanged {
+        account_id: &'a str,
+    },
+    EmailChangeRequested {
+        account_id: &'a str,
+    },
+    EmailChanged {
+        account_id: &'a str,
+    },
+    PasswordChanged {
+        account_id: &'a str,
+    },
+    SecurityQuestionChanged {
+        account_id: &'a str,
+    },
+    SessionEnded {
+        account_id: &'a str,
+    },
+    DataExported {
+        account_id: &'a str,
+    },
+    /// Recorded under the pseudonym that replaces the account id in the log.
+    AccountDeleted {
+        pseudonym: &'a str,
+    },
 }
 
 impl AuditEvent<'_> {
@@ -37,6 +85,15 @@ impl AuditEvent<'_> {
             AuditEvent::RecoveryAnswered { account_id } => ("recovery_answered", Some(account_id)),
             AuditEvent::RecoveryAnswerWrong => ("recovery_answer_wrong", None),
             AuditEvent::PasswordResetCompleted { account_id } => ("password_reset_completed", Some(account_id)),
+            AuditEvent::ProfileChanged { account_id } => ("profile_changed", Some(account_id)),
+            AuditEvent::AddressChanged { account_id } => ("address_changed", Some(account_id)),
+            AuditEvent::EmailChangeRequested { account_id } => ("email_change_requested", Some(account_id)),
+            AuditEvent::EmailChanged { account_id } => ("email_changed", Some(account_id)),
+            AuditEvent::PasswordChanged { account_id } => ("password_changed", Some(account_id)),
+            AuditEvent::SecurityQuestionChanged { account_id } => ("security_question_changed", Some(account_id)),
+            AuditEvent::SessionEnded { account_id } => ("session_ended", Some(account_id)),
+            AuditEvent::DataExported { account_id } => ("data_exported", Some(account_id)),
+            AuditEvent::AccountDeleted { pseudonym } => ("account_deleted", Some(pseudonym)),
         }
     }
 }

@@ -8,5 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod mail;
+pub mod profile;
+pub mod text;
 pub mod throttle;
 pub mod web;

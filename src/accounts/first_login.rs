@@ -104,15 +104,9 @@ pub async fn complete(
     // Every earlier session of the account ends; the citizen continues in a new one.
     sessions::delete_all_for_account(&mut tx, &session.account_id).await?;
     let (mail, event) = if reset {
-        (
-            templates::password_reset(&session.email, &session.given_name, &session.family_name, base_url)?,
-            AuditEvent::PasswordResetCompleted { account_id: &session.account_id },
-        )
+        (templates::password_reset(&session.recipient(), base_url)?, AuditEvent::PasswordResetCompleted { account_id: &session.account_id })
     } else {
-        (
-            templates::account_activated(&session.email, &session.given_name, &session.family_name, base_url)?,
-            AuditEvent::FirstLoginCompleted { account_id: &session.account_id },
-        )
+        (templates::account_activated(&session.recipient(), base_url)?, AuditEvent::FirstLoginCompleted { account_id: &session.account_id })
     };
     mail::enqueue(&mut tx, &mail, &mail::domain_of(base_url), now).await?;
     audit::record(&mut tx, event, None, now).await?;

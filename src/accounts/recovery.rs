@@ -158,15 +158,7 @@ async fn send_initial_password(
 ) -> anyhow::Result<()> {
     let expires_at = now + state.config.initial_password_ttl.as_millis() as i64;
     store::replace_initial_password(tx, &account.id, hash, now, expires_at).await?;
-    let mail = templates::initial_password(
-        &account.email,
-        &account.given_name,
-        &account.family_name,
-        password,
-        &dates::berlin(expires_at),
-        &state.config.base_url,
-        reason,
-    )?;
+    let mail = templates::initial_password(&account.recipient(), password, &dates::berlin(expires_at), &state.config.base_url, reason)?;
     mail::enqueue(tx, &mail, &mail::domain_of(&state.config.base_url), now).await?;
     let event = if reason == templates::InitialPasswordReason::Recovery {
         AuditEvent::RecoveryAnswered { account_id: &account.id }

@@ -10,7 +10,11 @@ use crate::{
     audit::{self, AuditEvent},
     captcha::{self, Verdict},
     crypto::random_initial_password,
-    mail::{self, templates},
+    mail::{
+        self,
+        templates::{self, Recipient},
+    },
+    profile::domain::Salutation,
     web::{dates, form::FieldErrors},
 };
 
@@ -108,10 +112,9 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
     match store::insert_pending(&mut tx, &new, now).await? {
         Some(account_id) => {
             store::replace_initial_password(&mut tx, &account_id, &hash, now, expires_at).await?;
+            let recipient = Recipient::new(p.email.as_str(), Salutation::None, p.given.as_str(), p.family.as_str());
             let mail = templates::initial_password(
-                p.email.as_str(),
-                p.given.as_str(),
-                p.family.as_str(),
+                &recipient,
                 &password,
                 &dates::berlin(expires_at),
                 &state.config.base_url,
@@ -122,8 +125,7 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
         }
         None => {
             let existing = store::find_by_email(&mut tx, p.email.as_str()).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-            let mail =
-                templates::registration_attempt(&existing.email, &existing.given_name, &existing.family_name, &state.config.base_url)?;
+            let mail = templates::registration_attempt(&existing.recipient(), &state.config.base_url)?;
             mail::enqueue(&mut tx, &mail, &domain, now).await?;
             audit::record(&mut tx, AuditEvent::RegistrationForKnownAddress { account_id: &existing.id }, None, now).await?;
         }

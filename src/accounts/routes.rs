@@ -316,25 +316,13 @@ pub async fn first_login_submit(
 #[template(path = "pages/postkorb.html")]
 struct PostkorbPage {
     layout: Layout,
+    greeting: String,
 }
 
-pub async fn postkorb(ctx: PageContext, Citizen(_citizen): Citizen) -> Result<Response, AppError> {
-    render(StatusCode::OK, &PostkorbPage { layout: ctx.layout("Mein Postkorb", &[("Bürgerportal", None), ("Mein Postkorb", None)]) })
-}
-
-#[derive(Template)]
-#[template(path = "pages/login_data.html")]
-struct LoginDataPage {
-    layout: Layout,
-    name: String,
-    email: String,
-}
-
-pub async fn login_data(ctx: PageContext, Citizen(citizen): Citizen) -> Result<Response, AppError> {
-    let page = LoginDataPage {
-        layout: ctx.layout("Login-Daten", &[("Bürgerportal", None), ("Login-Daten", None)]),
-        name: citizen.display_name(),
-        email: citizen.email,
-    };
-    render(StatusCode::OK, &page)
+pub async fn postkorb(ctx: PageContext, Citizen(citizen): Citizen) -> Result<Response, AppError> {
+    let greeting = citizen.salutation.greeting(&citizen.given_name, &citizen.family_name).trim_end_matches(',').to_string();
+    render(
+        StatusCode::OK,
+        &PostkorbPage { layout: ctx.layout("Mein Postkorb", &[("Bürgerportal", None), ("Mein Postkorb", None)]), greeting },
+    )
 }

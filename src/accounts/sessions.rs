@@ -6,6 +6,8 @@ use sqlx::AnyPool;
 use crate::{
     crypto::{random_token, sha256_hex},
     db::{DbResult, flag, new_id},
+    mail::templates::Recipient,
+    profile::domain::Salutation,
 };
 
 const MINUTE_MS: i64 = 60 * 1000;
@@ -46,6 +48,7 @@ pub struct CurrentSession {
     pub given_name: String,
     pub family_name: String,
     pub email: String,
+    pub salutation: Salutation,
 }
 
 impl CurrentSession {
@@ -55,6 +58,11 @@ impl CurrentSession {
 
     pub fn display_name(&self) -> String {
         format!("{} {}", self.given_name, self.family_name)
+    }
+
+    /// The citizen as a mail recipient.
+    pub fn recipient(&self) -> Recipient<'_> {
+        Recipient::new(&self.email, self.salutation, &self.given_name, &self.family_name)
     }
 }
 
@@ -97,16 +105,16 @@ pub async fn create(pool: &AnyPool, new: NewSession<'_>, now: i64) -> DbResult<I
 }
 
 const FIND: &str = "SELECT s.id, s.account_id, s.stage, s.last_seen_at, s.idle_timeout_ms, s.absolute_expires_at, \
-a.given_name, a.family_name, a.email FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1";
+a.given_name, a.family_name, a.email, a.salutation FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1";
 const TOUCH: &str = "UPDATE sessions SET last_seen_at = $1 WHERE id = $2";
 const DELETE: &str = "DELETE FROM sessions WHERE id = $1";
 
 /// The live session for `token`, or `None` when unknown or expired (an expired
 /// one is deleted on the spot).
 pub async fn find_valid(pool: &AnyPool, token: &str, now: i64) -> DbResult<Option<CurrentSession>> {
-    type Row = (String, String, String, i64, i64, i64, String, String, String);
+    type Row = (String, String, String, i64, i64, i64, String, String, String, String);
     let row: Option<Row> = sqlx::query_as(FIND).bind(sha256_hex(token)).fetch_optional(pool).await?;
-    let Some((id, account_id, stage, last_seen, idle, absolute_expires, given_name, family_name, email)) = row else {
+    let Some((id, account_id, stage, last_seen, idle, absolute_expires, given_name, family_name, email, salutation)) = row else {
         return Ok(None);
     };
     if now >= absolute_expires || now - last_seen >= idle {
@@ -117,7 +125,15 @@ pub async fn find_valid(pool: &AnyPool, token: &str, now: i64) -> DbResult<Optio
         sqlx::query(TOUCH).bind(now).bind(&id).execute(pool).await?;
     }
     let stage = if stage == "full" { Stage::Full } else { Stage::FirstLogin };
-    Ok(Some(CurrentSession { session_id: id, account_id, stage, given_name, family_name, email }))
+    Ok(Some(CurrentSession {
+        session_id: id,
+        account_id,
+        stage,
+        given_name,
+        family_name,
+        email,
+        salutation: Salutation::from_db(&salutation),
+    }))
 }
 
 /// Ends one session on the server.

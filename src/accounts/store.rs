@@ -2,7 +2,11 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::db::{DbResult, new_id};
+use crate::{
+    db::{DbResult, new_id},
+    mail::templates::Recipient,
+    profile::domain::Salutation,
+};
 
 /// An account as login and first login need it.
 pub struct AccountRow {
@@ -12,23 +16,29 @@ pub struct AccountRow {
     pub family_name: String,
     pub status: String,
     pub password_hash: Option<String>,
+    pub salutation: Salutation,
 }
 
 impl AccountRow {
     pub fn is_active(&self) -> bool {
         self.status == "active"
     }
+
+    /// The account's owner as a mail recipient.
+    pub fn recipient(&self) -> Recipient<'_> {
+        Recipient::new(&self.email, self.salutation, &self.given_name, &self.family_name)
+    }
 }
 
-type AccountTuple = (String, String, String, String, String, Option<String>);
+type AccountTuple = (String, String, String, String, String, Option<String>, String);
 
 fn account(t: AccountTuple) -> AccountRow {
-    let (id, email, given_name, family_name, status, password_hash) = t;
-    AccountRow { id, email, given_name, family_name, status, password_hash }
+    let (id, email, given_name, family_name, status, password_hash, salutation) = t;
+    AccountRow { id, email, given_name, family_name, status, password_hash, salutation: Salutation::from_db(&salutation) }
 }
 
-const BY_EMAIL: &str = "SELECT id, email, given_name, family_name, status, password_hash FROM accounts WHERE email = $1";
-const BY_ID: &str = "SELECT id, email, given_name, family_name, status, password_hash FROM accounts WHERE id = $1";
+const BY_EMAIL: &str = "SELECT id, email, given_name, family_name, status, password_hash, salutation FROM accounts WHERE email = $1";
+const BY_ID: &str = "SELECT id, email, given_name, family_name, status, password_hash, salutation FROM accounts WHERE id = $1";
 
 pub async fn find_by_email(conn: &mut AnyConnection, email: &str) -> DbResult<Option<AccountRow>> {
     Ok(sqlx::query_as(BY_EMAIL).bind(email).fetch_optional(conn).await?.map(account))

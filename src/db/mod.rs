@@ -48,7 +48,10 @@ pub struct Db {
 }
 
 /// Our migrations, embedded in the binary so that one file is all an operator installs.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
+    (2, "profile", include_str!("../../migrations/0002_profile.sql")),
+];
 
 impl Db {
     /// Connects (creating the SQLite file and its folder when needed) and sets the

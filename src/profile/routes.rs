@@ -1,0 +1,439 @@
+//! HTTP in and out for the Login-Daten tabs. Every page needs a full session
+//! (`Citizen`), and every object is loaded with the citizen's account id.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+
+use crate::{
+    accounts::domain::SECURITY_QUESTIONS,
+    app::SharedState,
+    audit::{self, AuditEvent},
+    profile::{
+        countries,
+        domain::{AddressInput, Gender, PostalAddress, Salutation, parse_phone},
+        general::{self, Confirmation, GeneralForm},
+        own_data::{self, DeleteForm},
+        password::{self, PasswordForm},
+        sessions::describe_browser,
+        store,
+    },
+    web::{
+        cookies, dates,
+        errors::AppError,
+        form::{FieldErrors, WebForm, keep},
+        layout::{Layout, PageContext},
+        render,
+        session::Citizen,
+    },
+};
+
+/// `?gespeichert=…` after a successful save (post/redirect/get).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    gespeichert: String,
+}
+
+fn layout(ctx: &PageContext, tab: &str) -> Layout {
+    ctx.layout(&format!("Login-Daten: {tab}"), &[("Bürgerportal", None), ("Login-Daten", Some("/login-daten/allgemein")), (tab, None)])
+}
+
+// ---------- Allgemein ----------
+
+#[derive(Template)]
+#[template(path = "profile/general.html")]
+struct GeneralPage {
+    layout: Layout,
+    form: GeneralForm,
+    errors: FieldErrors,
+    salutations: [(&'static str, &'static str); 3],
+    genders: [(&'static str, &'static str); 4],
+    saved: String,
+}
+
+fn iso_to_german(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] => format!("{d}.{m}.{y}"),
+        _ => String::new(),
+    }
+}
+
+pub async fn general_form(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let p = store::profile(&state.db.pool, &citizen.account_id).await?;
+    let form = GeneralForm {
+        anrede: p.salutation.form_value().into(),
+        vorname: p.given_name,
+        zweitname: p.middle_name.unwrap_or_default(),
+        nachname: p.family_name,
+        geburtsdatum: p.birth_date.as_deref().map(iso_to_german).unwrap_or_default(),
+        geschlecht: p.gender.form_value().into(),
+        email: p.email,
+        aktuelles_kennwort: String::new(),
+    };
+    let page = GeneralPage {
+        layout: layout(&ctx, "Allgemein"),
+        form,
+        errors: FieldErrors::default(),
+        salutations: Salutation::OPTIONS,
+        genders: Gender::OPTIONS,
+        saved: q.gespeichert,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn general_submit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    WebForm(form): WebForm<GeneralForm>,
+) -> Result<Response, AppError> {
+    match general::save(&state, &citizen, &form).await? {
+        general::Outcome::Saved { email_pending } => {
+            let target = if email_pending { "/login-daten/allgemein?gespeichert=email" } else { "/login-daten/allgemein?gespeichert=ja" };
+            Ok(Redirect::to(target).into_response())
+        }
+        general::Outcome::Invalid(errors) => {
+            let kept = GeneralForm {
+                anrede: keep(&form.anrede),
+                vorname: keep(&form.vorname),
+                zweitname: keep(&form.zweitname),
+                nachname: keep(&form.nachname),
+                geburtsdatum: keep(&form.geburtsdatum),
+                geschlecht: keep(&form.geschlecht),
+                email: keep(&form.email),
+                aktuelles_kennwort: String::new(),
+            };
+            let page = GeneralPage {
+                layout: layout(&ctx, "Allgemein"),
+                form: kept,
+                errors,
+                salutations: Salutation::OPTIONS,
+                genders: Gender::OPTIONS,
+                saved: String::new(),
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+// ---------- E-Mail bestätigen ----------
+
+#[derive(Template)]
+#[template(path = "profile/confirm_email.html")]
+struct ConfirmEmailPage {
+    layout: Layout,
+    token: String,
+    /// None: the form; Some(true): done; Some(false): not possible.
+    result: Option<bool>,
+    message: &'static str,
+}
+
+fn confirm_layout(ctx: &PageContext) -> Layout {
+    ctx.layout("Neue E-Mail-Adresse bestätigen", &[("Bürgerportal", None), ("E-Mail-Adresse bestätigen", None)])
+}
+
+const LINK_INVALID: &str = "Dieser Bestätigungslink ist ungültig, abgelaufen oder wurde schon verwendet. Sie können die Änderung unter Login-Daten erneut anfordern.";
+
+/// Shows the confirm button; a GET never changes anything (mail scanners open links).
+pub async fn confirm_email_form(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let open = token.len() < 100 && general::link_is_open(&state, &token).await?;
+    let (status, result, message) = if open { (StatusCode::OK, None, "") } else { (StatusCode::NOT_FOUND, Some(false), LINK_INVALID) };
+    render(status, &ConfirmEmailPage { layout: confirm_layout(&ctx), token: if open { token } else { String::new() }, result, message })
+}
+
+pub async fn confirm_email_submit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let outcome = if token.len() < 100 { general::confirm(&state, &token).await? } else { Confirmation::Invalid };
+    let (status, result, message) = match outcome {
+        Confirmation::Changed => {
+            (StatusCode::OK, Some(true), "Ihre neue E-Mail-Adresse ist bestätigt. Melden Sie sich ab jetzt mit dieser Adresse an.")
+        }
+        Confirmation::Invalid => (StatusCode::NOT_FOUND, Some(false), LINK_INVALID),
+        Confirmation::Taken => (
+            StatusCode::CONFLICT,
+            Some(false),
+            "Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie unter Login-Daten eine andere Adresse.",
+        ),
+    };
+    render(status, &ConfirmEmailPage { layout: confirm_layout(&ctx), token: String::new(), result, message })
+}
+
+// ---------- Kennwort ----------
+
+#[derive(Template)]
+#[template(path = "profile/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    current_question: String,
+    questions: Vec<(usize, &'static str)>,
+    form: PasswordForm,
+    errors: FieldErrors,
+    saved: String,
+}
+
+async fn password_page(
+    state: &SharedState,
+    ctx: &PageContext,
+    account_id: &str,
+    form: PasswordForm,
+    errors: FieldErrors,
+    saved: String,
+) -> Result<PasswordPage, AppError> {
+    let p = store::profile(&state.db.pool, account_id).await?;
+    Ok(PasswordPage {
+        layout: layout(ctx, "Kennwort"),
+        current_question: p.security_question.unwrap_or_default(),
+        questions: SECURITY_QUESTIONS.iter().copied().enumerate().collect(),
+        form,
+        errors,
+        saved,
+    })
+}
+
+pub async fn password_form(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let page = password_page(&state, &ctx, &citizen.account_id, PasswordForm::default(), FieldErrors::default(), q.gespeichert).await?;
+    render(StatusCode::OK, &page)
+}
+
+pub async fn password_submit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    WebForm(form): WebForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    match password::save(&state, &citizen, &form).await? {
+        password::Outcome::Saved { password_changed, question_changed } => {
+            let what = match (password_changed, question_changed) {
+                (true, true) => "beides",
+                (true, false) => "kennwort",
+                _ => "frage",
+            };
+            Ok(Redirect::to(&format!("/login-daten/kennwort?gespeichert={what}")).into_response())
+        }
+        password::Outcome::Invalid(errors) => {
+            let kept = PasswordForm { frage: keep(&form.frage), eigene_frage: keep(&form.eigene_frage), ..Default::default() };
+            let page = password_page(&state, &ctx, &citizen.account_id, kept, errors, String::new()).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+// ---------- Adresse ----------
+
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AddressForm {
+    pub strasse: String,
+    pub plz: String,
+    pub stadt: String,
+    pub land: String,
+    pub telefon: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile/address.html")]
+struct AddressPage {
+    layout: Layout,
+    form: AddressForm,
+    errors: FieldErrors,
+    countries: &'static [(String, String)],
+    saved: String,
+}
+
+pub async fn address_form(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let p = store::profile(&state.db.pool, &citizen.account_id).await?;
+    let form = AddressForm {
+        strasse: p.street.unwrap_or_default(),
+        plz: p.postal_code.unwrap_or_default(),
+        stadt: p.city.unwrap_or_default(),
+        land: p.country,
+        telefon: p.phone.unwrap_or_default(),
+    };
+    render(
+        StatusCode::OK,
+        &AddressPage {
+            layout: layout(&ctx, "Adresse"),
+            form,
+            errors: FieldErrors::default(),
+            countries: countries::all(),
+            saved: q.gespeichert,
+        },
+    )
+}
+
+pub async fn address_submit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    WebForm(form): WebForm<AddressForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let input = AddressInput { street: &form.strasse, postal_code: &form.plz, city: &form.stadt, country: &form.land };
+    let address = PostalAddress::parse(&input).map_err(|list| list.into_iter().for_each(|(field, e)| errors.add(field, e.0))).ok();
+    let phone = errors.check("telefon", parse_phone(&form.telefon));
+    if let (Some(address), Some(phone), true) = (&address, &phone, errors.is_empty()) {
+        let now = state.clock.now_ms();
+        store::update_address(&state.db.pool, &citizen.account_id, address, phone.as_deref(), now).await?;
+        let mut conn = state.db.pool.acquire().await.map_err(anyhow::Error::from)?;
+        audit::record(&mut conn, AuditEvent::AddressChanged { account_id: &citizen.account_id }, None, now).await?;
+        return Ok(Redirect::to("/login-daten/adresse?gespeichert=ja").into_response());
+    }
+    let kept = AddressForm {
+        strasse: keep(&form.strasse),
+        plz: keep(&form.plz),
+        stadt: keep(&form.stadt),
+        land: keep(&form.land),
+        telefon: keep(&form.telefon),
+    };
+    let page = AddressPage { layout: layout(&ctx, "Adresse"), form: kept, errors, countries: countries::all(), saved: String::new() };
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+// ---------- Sitzungen ----------
+
+/// One row of the sessions table.
+pub struct SessionView {
+    pub id: String,
+    pub browser: String,
+    pub network: String,
+    pub started: String,
+    pub last_seen: String,
+    pub current: bool,
+    pub persistent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "profile/sessions.html")]
+struct SessionsPage {
+    layout: Layout,
+    sessions: Vec<SessionView>,
+    saved: String,
+}
+
+pub async fn sessions_page(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let rows = store::sessions(&state.db.pool, &citizen.account_id, state.clock.now_ms()).await?;
+    let sessions = rows
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == citizen.session_id,
+            browser: describe_browser(s.user_agent.as_deref()),
+            network: s.client_prefix.unwrap_or_else(|| "unbekannt".into()),
+            started: dates::berlin(s.created_at),
+            last_seen: dates::berlin(s.last_seen_at),
+            persistent: s.persistent,
+            id: s.id,
+        })
+        .collect();
+    render(StatusCode::OK, &SessionsPage { layout: layout(&ctx, "Sitzungen"), sessions, saved: q.gespeichert })
+}
+
+pub async fn end_session(
+    State(state): State<SharedState>,
+    Citizen(citizen): Citizen,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.pool.begin().await.map_err(anyhow::Error::from)?;
+    // Another account's session id answers like an unknown one.
+    if !store::delete_own_session(&mut tx, &citizen.account_id, &id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(&mut tx, AuditEvent::SessionEnded { account_id: &citizen.account_id }, None, state.clock.now_ms()).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    if id == citizen.session_id {
+        let mut response = Redirect::to("/anmelden?abgemeldet=1").into_response();
+        response.headers_mut().append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
+        return Ok(response);
+    }
+    Ok(Redirect::to("/login-daten/sitzungen?gespeichert=beendet").into_response())
+}
+
+pub async fn end_other_sessions(State(state): State<SharedState>, Citizen(citizen): Citizen) -> Result<Response, AppError> {
+    let mut tx = state.db.pool.begin().await.map_err(anyhow::Error::from)?;
+    store::delete_other_sessions(&mut tx, &citizen.account_id, &citizen.session_id).await?;
+    audit::record(&mut tx, AuditEvent::SessionEnded { account_id: &citizen.account_id }, None, state.clock.now_ms()).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(Redirect::to("/login-daten/sitzungen?gespeichert=andere").into_response())
+}
+
+// ---------- Meine Daten ----------
+
+#[derive(Template)]
+#[template(path = "profile/own_data.html")]
+struct OwnDataPage {
+    layout: Layout,
+    errors: FieldErrors,
+    confirmed: bool,
+}
+
+pub async fn own_data_page(ctx: PageContext, Citizen(_citizen): Citizen) -> Result<Response, AppError> {
+    render(StatusCode::OK, &OwnDataPage { layout: layout(&ctx, "Meine Daten"), errors: FieldErrors::default(), confirmed: false })
+}
+
+pub async fn export_data(State(state): State<SharedState>, Citizen(citizen): Citizen) -> Result<Response, AppError> {
+    let json = own_data::export(&state, &citizen).await?;
+    let mut conn = state.db.pool.acquire().await.map_err(anyhow::Error::from)?;
+    audit::record(&mut conn, AuditEvent::DataExported { account_id: &citizen.account_id }, None, state.clock.now_ms()).await?;
+    let mut response = json.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"buergerportal-meine-daten.json\""));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "profile/deleted.html")]
+struct DeletedPage {
+    layout: Layout,
+}
+
+pub async fn delete_account(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Citizen(citizen): Citizen,
+    WebForm(form): WebForm<DeleteForm>,
+) -> Result<Response, AppError> {
+    match own_data::delete(&state, &citizen, &form).await? {
+        own_data::DeleteOutcome::Deleted => {
+            let mut layout = ctx.layout("Konto gelöscht", &[("Konto gelöscht", None)]);
+            layout.citizen_name = None;
+            let mut response = render(StatusCode::OK, &DeletedPage { layout })?;
+            response.headers_mut().append(header::SET_COOKIE, cookies::clear(&state.config, cookies::SESSION));
+            Ok(response)
+        }
+        own_data::DeleteOutcome::Invalid(errors) => {
+            let page = OwnDataPage { layout: layout(&ctx, "Meine Daten"), errors, confirmed: !form.bestaetigung.is_empty() };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
