@@ -66,7 +66,7 @@ pub async fn export(state: &AppState, citizen: &CurrentSession) -> anyhow::Resul
 #[derive(Default, serde::Deserialize)]
 #[serde(default)]
 pub struct DeleteForm {
-    pub aktuelles_kennwort: String,
+    pub loeschen_kennwort: String,
     pub bestaetigung: String,
 }
 
@@ -82,7 +82,7 @@ pub async fn delete(state: &AppState, citizen: &CurrentSession, form: &DeleteFor
     if form.bestaetigung.is_empty() {
         errors.add("bestaetigung", "Bitte bestätigen Sie, dass Sie Ihr Konto endgültig löschen möchten.");
     }
-    if !password_check::verify(state, citizen, &form.aktuelles_kennwort, "loeschen_kennwort", &mut errors).await? || !errors.is_empty() {
+    if !password_check::verify(state, citizen, &form.loeschen_kennwort, "loeschen_kennwort", &mut errors).await? || !errors.is_empty() {
         return Ok(DeleteOutcome::Invalid(errors));
     }
     let now = state.clock.now_ms();

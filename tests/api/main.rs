@@ -6,5 +6,6 @@ mod foundation;
 mod helpers;
 mod login;
 mod mail_outbox;
+mod profile;
 mod recovery;
 mod registration;
