@@ -111,21 +111,32 @@ pub enum Confirmation {
     Invalid,
     /// Someone registered the address in the meantime.
     Taken,
+    /// The browser is logged in to a different account than the one that asked.
+    OtherAccount,
 }
 
-/// Whether `token` is an open confirmation link (for the confirm page).
-pub async fn link_is_open(state: &AppState, token: &str) -> anyhow::Result<bool> {
+/// What the confirm page may offer for `token`, before anything changes.
+pub async fn check_link(state: &AppState, token: &str, logged_in_as: Option<&str>) -> anyhow::Result<Option<Confirmation>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(store::open_email_change(&mut conn, &sha256_hex(token), state.clock.now_ms()).await?.is_some())
+    Ok(match store::open_email_change(&mut conn, &sha256_hex(token), state.clock.now_ms()).await? {
+        None => Some(Confirmation::Invalid),
+        Some(change) if logged_in_as.is_some_and(|id| id != change.account_id) => Some(Confirmation::OtherAccount),
+        Some(_) => None,
+    })
 }
 
 /// Confirms the change behind `token` (a POST: mail scanners only ever GET).
-pub async fn confirm(state: &AppState, token: &str) -> anyhow::Result<Confirmation> {
+/// `logged_in_as`: the account of the browser's session, if any; a link of another
+/// account is refused, so nobody confirms a change into the wrong account by mistake.
+pub async fn confirm(state: &AppState, token: &str, logged_in_as: Option<&str>) -> anyhow::Result<Confirmation> {
     let now = state.clock.now_ms();
     let mut tx = state.db.pool.begin().await?;
     let Some(change) = store::open_email_change(&mut tx, &sha256_hex(token), now).await? else {
         return Ok(Confirmation::Invalid);
     };
+    if logged_in_as.is_some_and(|id| id != change.account_id) {
+        return Ok(Confirmation::OtherAccount);
+    }
     let Some(account) = accounts_store::find_by_id(&state.db.pool, &change.account_id).await? else {
         return Ok(Confirmation::Invalid);
     };

@@ -149,17 +149,16 @@ pub async fn confirm_email_form(
     ctx: PageContext,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let open = token.len() < 100 && general::link_is_open(&state, &token).await?;
-    let (status, result, message) = if open { (StatusCode::OK, None, "") } else { (StatusCode::NOT_FOUND, Some(false), LINK_INVALID) };
-    render(status, &ConfirmEmailPage { layout: confirm_layout(&ctx), token: if open { token } else { String::new() }, result, message })
+    let logged_in_as = ctx.session().map(|s| s.account_id.clone());
+    let problem =
+        if token.len() < 100 { general::check_link(&state, &token, logged_in_as.as_deref()).await? } else { Some(Confirmation::Invalid) };
+    match problem {
+        None => render(StatusCode::OK, &ConfirmEmailPage { layout: confirm_layout(&ctx), token, result: None, message: "" }),
+        Some(problem) => confirmation_page(&ctx, problem),
+    }
 }
 
-pub async fn confirm_email_submit(
-    State(state): State<SharedState>,
-    ctx: PageContext,
-    Path(token): Path<String>,
-) -> Result<Response, AppError> {
-    let outcome = if token.len() < 100 { general::confirm(&state, &token).await? } else { Confirmation::Invalid };
+fn confirmation_page(ctx: &PageContext, outcome: Confirmation) -> Result<Response, AppError> {
     let (status, result, message) = match outcome {
         Confirmation::Changed => {
             (StatusCode::OK, Some(true), "Ihre neue E-Mail-Adresse ist bestätigt. Melden Sie sich ab jetzt mit dieser Adresse an.")
@@ -170,8 +169,23 @@ pub async fn confirm_email_submit(
             Some(false),
             "Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie unter Login-Daten eine andere Adresse.",
         ),
+        Confirmation::OtherAccount => (
+            StatusCode::FORBIDDEN,
+            Some(false),
+            "Dieser Link gehört zu einem anderen Bürgerkonto als dem, mit dem Sie gerade angemeldet sind. Bitte melden Sie sich ab und öffnen Sie den Link erneut.",
+        ),
     };
-    render(status, &ConfirmEmailPage { layout: confirm_layout(&ctx), token: String::new(), result, message })
+    render(status, &ConfirmEmailPage { layout: confirm_layout(ctx), token: String::new(), result, message })
+}
+
+pub async fn confirm_email_submit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let logged_in_as = ctx.session().map(|s| s.account_id.clone());
+    let outcome = if token.len() < 100 { general::confirm(&state, &token, logged_in_as.as_deref()).await? } else { Confirmation::Invalid };
+    confirmation_page(&ctx, outcome)
 }
 
 // ---------- Kennwort ----------
