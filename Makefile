@@ -20,7 +20,7 @@ build: deps
 	$(CARGO) build --release --locked
 
 ## Every test: unit, integration on SQLite and PostgreSQL, browser journey.
-test: test-unit test-sqlite test-postgres test-e2e
+test: lint test-unit test-sqlite test-postgres test-e2e
 
 test-unit: deps
 	$(CARGO) test --locked --lib --bins --test cli

@@ -174,8 +174,8 @@ export function useServerAndBrowser(name) {
 // Mail
 // ---------------------------------------------------------------------------
 
-/** Decodes a quoted-printable body (soft line breaks and =XX escapes) as UTF-8. */
-function decodeQuotedPrintable(text) {
+/** The bytes of quoted-printable text (soft line breaks and =XX escapes). */
+function quotedPrintableBytes(text) {
   const joined = text.replace(/=\r?\n/g, '');
   const bytes = [];
   for (let i = 0; i < joined.length; i++) {
@@ -187,7 +187,12 @@ function decodeQuotedPrintable(text) {
       bytes.push(...Buffer.from(joined[i], 'utf8'));
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return Buffer.from(bytes);
+}
+
+/** Decodes a quoted-printable body as UTF-8. */
+function decodeQuotedPrintable(text) {
+  return quotedPrintableBytes(text).toString('utf8');
 }
 
 /**
@@ -215,7 +220,7 @@ export function decodeEncodedWords(value) {
     pending.push(
       encoding.toUpperCase() === 'B'
         ? Buffer.from(text, 'base64')
-        : Buffer.from(decodeQuotedPrintable(text.replace(/_/g, ' ')), 'utf8'),
+        : quotedPrintableBytes(text.replace(/_/g, ' ')),
     );
     last = re.lastIndex;
   }

@@ -137,10 +137,10 @@ impl Config {
         }
 
         let smtp_url = non_empty(raw.smtp_url);
-        if let Some(url) = &smtp_url {
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(invalid("BP_SMTP_URL", "must start with smtp:// or smtps://".into()));
-            }
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(invalid("BP_SMTP_URL", "must start with smtp:// or smtps://".into()));
         }
 
         let mail_from = non_empty(raw.mail_from).unwrap_or_else(|| "Bürgerportal <noreply@localhost>".into());

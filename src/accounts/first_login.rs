@@ -69,10 +69,10 @@ pub async fn complete(
             "Die beiden Kennwörter stimmen nicht überein. Bitte geben Sie das neue Kennwort zweimal gleich ein.",
         );
     }
-    if let Some((_, Some(answer))) = &question_and_answer {
-        if answer.normalised() == form.kennwort.to_lowercase() {
-            errors.add("antwort", "Die Antwort darf nicht Ihr Kennwort sein.");
-        }
+    if let Some((_, Some(answer))) = &question_and_answer
+        && answer.normalised() == form.kennwort.to_lowercase()
+    {
+        errors.add("antwort", "Die Antwort darf nicht Ihr Kennwort sein.");
     }
     let Some(password) = password.filter(|_| errors.is_empty()) else {
         return Ok(Outcome::Invalid(errors));

@@ -76,14 +76,14 @@ pub async fn login(state: &AppState, form: &LoginForm, client: &Client<'_>) -> a
         Some(acc) => {
             if acc.is_active() && state.hasher.verify(password, acc.password_hash.as_deref()).await {
                 outcome = Some(Stage::Full);
-            } else if let Some(initial) = store::open_initial_password(pool, &acc.id).await? {
-                if state.hasher.verify(password, Some(&initial.hash)).await {
-                    if initial.expires_at <= now {
-                        return Ok(Outcome::InitialPasswordExpired);
-                    }
-                    if store::use_initial_password(pool, &initial.id, now).await? {
-                        outcome = Some(Stage::FirstLogin);
-                    }
+            } else if let Some(initial) = store::open_initial_password(pool, &acc.id).await?
+                && state.hasher.verify(password, Some(&initial.hash)).await
+            {
+                if initial.expires_at <= now {
+                    return Ok(Outcome::InitialPasswordExpired);
+                }
+                if store::use_initial_password(pool, &initial.id, now).await? {
+                    outcome = Some(Stage::FirstLogin);
                 }
             }
         }

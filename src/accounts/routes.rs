@@ -53,10 +53,11 @@ pub(crate) async fn challenge_for(
     let now = state.clock.now_ms();
     let pool = &state.db.pool;
     let wanted_kind = if action == "frage" { Some(Kind::Question) } else { None };
-    if !force_new && action.is_empty() {
-        if let Some(open) = captcha::find_open(pool, submitted_id, now).await? {
-            return Ok(open.into());
-        }
+    if !force_new
+        && action.is_empty()
+        && let Some(open) = captcha::find_open(pool, submitted_id, now).await?
+    {
+        return Ok(open.into());
     }
     // "Neuen Code erzeugen" keeps the kind the citizen chose.
     let previous_kind = captcha::find_open(pool, submitted_id, now).await?.map(|c| c.kind);

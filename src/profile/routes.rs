@@ -1,6 +1,9 @@
 //! HTTP in and out for the Login-Daten tabs. Every page needs a full session
 //! (`Citizen`), and every object is loaded with the citizen's account id.
 
+// The select macro compares `&str` options with `String` values via to_string(); a handful per page.
+#![allow(clippy::cmp_owned)]
+
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},

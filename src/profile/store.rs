@@ -186,8 +186,8 @@ const SESSIONS: &str = "SELECT id, created_at, last_seen_at, user_agent, client_
 WHERE account_id = $1 AND absolute_expires_at > $2 AND last_seen_at + idle_timeout_ms > $2 ORDER BY last_seen_at DESC";
 
 pub async fn sessions(pool: &AnyPool, account_id: &str, now: i64) -> DbResult<Vec<SessionRow>> {
-    let rows: Vec<(String, i64, i64, Option<String>, Option<String>, i64)> =
-        sqlx::query_as(SESSIONS).bind(account_id).bind(now).fetch_all(pool).await?;
+    type Row = (String, i64, i64, Option<String>, Option<String>, i64);
+    let rows: Vec<Row> = sqlx::query_as(SESSIONS).bind(account_id).bind(now).fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .map(|(id, created_at, last_seen_at, user_agent, client_prefix, persistent)| SessionRow {
