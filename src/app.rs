@@ -18,7 +18,7 @@ use tower::ServiceBuilder;
 use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{
-    accounts, captcha,
+    accounts, captcha, catalogue,
     config::Config,
     crypto::{SecretHasher, random_token},
     db::{Clock, Db},
@@ -37,6 +37,8 @@ pub struct AppState {
     pub csrf_key: Vec<u8>,
     /// Key for recovery tickets and decoy questions.
     pub recovery_key: Vec<u8>,
+    /// This instance's search index over the catalogue.
+    pub catalogue: crate::catalogue::CatalogueCache,
     /// Wakes the mail worker right after a mail was queued.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -66,6 +68,7 @@ impl AppState {
             hasher: SecretHasher::default(),
             csrf_key,
             recovery_key,
+            catalogue: Default::default(),
             mail_wakeup: Arc::new(Notify::new()),
         }))
     }
@@ -95,9 +98,12 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-daten/meine-daten", get(profile::own_data_page))
         .route("/login-daten/meine-daten/datenauskunft.json", get(profile::export_data))
         .route("/login-daten/konto-loeschen", post(profile::delete_account))
-        .route("/dienste", get(pages::online_services))
-        .route("/dienste/a-z", get(pages::services_a_z))
-        .route("/verwaltung", get(pages::org_structure))
+        .route("/dienste", get(catalogue::routes::online_services))
+        .route("/dienste/a-z", get(catalogue::routes::services_a_z))
+        .route("/dienste/suche", get(catalogue::routes::search))
+        .route("/dienste/{slug}", get(catalogue::routes::service))
+        .route("/verwaltung", get(catalogue::routes::org_structure))
+        .route("/verwaltung/{slug}", get(catalogue::routes::unit))
         .route("/hilfe", get(pages::help))
         .route("/impressum", get(pages::impressum))
         .route("/datenschutz", get(pages::datenschutz))

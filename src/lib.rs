@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod captcha;
+pub mod catalogue;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -1,11 +1,12 @@
 //! The `buergerportal` command: serve, migrate and admin tasks.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use buergerportal::{
     app::{AppState, Application, run_maintenance, shutdown_signal},
+    catalogue,
     config::Config,
-    db::{Db, SystemClock},
+    db::{Clock, Db, SystemClock},
 };
 use clap::{Parser, Subcommand};
 
@@ -28,7 +29,31 @@ enum Command {
     Migrate,
     /// Run the periodic clean-up once (unfinished accounts, expired sessions, …).
     Maintenance,
+    /// Load or save the service catalogue and the Verwaltungsgliederung (docs/CATALOGUE_FORMAT.md).
+    Catalogue {
+        #[command(subcommand)]
+        action: CatalogueAction,
+    },
 }
+
+#[derive(Subcommand)]
+enum CatalogueAction {
+    /// Import a catalogue file: all or nothing; entries left out are retired. Exit code 2 on errors.
+    Import {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Export the active catalogue to a file in the same format.
+    Export {
+        /// The TOML file to write.
+        file: PathBuf,
+    },
+}
+
+/// Failures that the operator must fix in their input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct InputError(String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,6 +76,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli.command, config)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<InputError>() => {
+            eprintln!("buergerportal: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("buergerportal: {e:#}");
             ExitCode::FAILURE
@@ -83,6 +112,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Maintenance => {
             let state = AppState::build(config, Arc::new(SystemClock)).await?;
             run_maintenance(&state).await
+        }
+        Command::Catalogue { action: CatalogueAction::Import { file } } => {
+            let bytes = std::fs::read(&file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+            let parsed = catalogue::file::parse(&bytes).map_err(|errors| {
+                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                InputError(format!("{} was not imported, nothing changed:\n{}", file.display(), lines.join("\n")))
+            })?;
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let report = catalogue::import::import(&db, &parsed, SystemClock.now_ms()).await?;
+            println!("{}: {} units, {} services — {report}", file.display(), parsed.units.len(), parsed.services.len());
+            Ok(())
+        }
+        Command::Catalogue { action: CatalogueAction::Export { file } } => {
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let exported = catalogue::import::export(&db).await?;
+            std::fs::write(&file, catalogue::file::to_toml(&exported)).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+            println!("{}: {} units, {} services", file.display(), exported.units.len(), exported.services.len());
+            Ok(())
         }
     }
 }

@@ -51,6 +51,7 @@ pub struct Db {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "profile", include_str!("../../migrations/0002_profile.sql")),
+    (3, "catalogue", include_str!("../../migrations/0003_catalogue.sql")),
 ];
 
 impl Db {

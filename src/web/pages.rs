@@ -58,30 +58,6 @@ pub async fn barrierefreiheit(State(state): State<SharedState>, ctx: PageContext
     legal_page(&state, ctx, "barrierefreiheit", "Erklärung zur Barrierefreiheit", NOT_CONFIGURED).await
 }
 
-fn empty_page(ctx: PageContext, heading: &str, text: &str) -> Result<Response, AppError> {
-    let layout = ctx.layout(heading, &[(heading, None)]);
-    render(
-        StatusCode::OK,
-        &TextPage {
-            layout,
-            heading: heading.into(),
-            paragraphs: vec![text.into(), "Noch leer: Dieser Bereich wird gerade aufgebaut.".into()],
-        },
-    )
-}
-
-pub async fn online_services(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(ctx, "Onlinedienste", "Hier finden Sie bald alle Dienstleistungen, die Sie online beantragen können.")
-}
-
-pub async fn services_a_z(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(ctx, "Alle Dienste A–Z", "Hier finden Sie bald alle Dienstleistungen der Verwaltung von A bis Z.")
-}
-
-pub async fn org_structure(ctx: PageContext) -> Result<Response, AppError> {
-    empty_page(ctx, "Verwaltungsgliederung", "Hier finden Sie bald den Aufbau der Verwaltung mit Ansprechpersonen und Öffnungszeiten.")
-}
-
 pub async fn help(ctx: PageContext) -> Result<Response, AppError> {
     let layout = ctx.layout("Das Bürgerportal", &[("Das Bürgerportal", None)]);
     let paragraphs = vec![

@@ -1,0 +1,232 @@
+//! Public catalogue pages: Onlinedienste, Alle Dienste A–Z, Suche, a service,
+//! the Verwaltungsgliederung and a unit. No login needed; cheap to revisit.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::{
+    app::SharedState,
+    catalogue::{
+        file::Procedure,
+        markdown,
+        store::{self, ServiceDetail, ServiceSummary, Unit},
+    },
+    crypto::sha256_hex,
+    text::german_sort_key,
+    web::{
+        errors::AppError,
+        layout::{Layout, PageContext},
+    },
+};
+
+/// Renders a public page. For visitors without a session the page is the same
+/// for everybody: an ETag lets browsers revalidate cheaply (304), and it may be
+/// kept for five minutes. Logged-in pages show the citizen's name: no-store.
+fn public_page<T: Template>(ctx: &PageContext, request_headers: &HeaderMap, status: StatusCode, page: &T) -> Result<Response, AppError> {
+    let html = page.render()?;
+    if ctx.session().is_some() || status != StatusCode::OK {
+        return Ok((status, axum::response::Html(html)).into_response());
+    }
+    let etag = format!("\"{}\"", &sha256_hex(&html)[..32]);
+    let matches =
+        request_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response =
+        if matches { StatusCode::NOT_MODIFIED.into_response() } else { (status, axum::response::Html(html)).into_response() };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    Ok(response)
+}
+
+/// `?suche=…`
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SearchQuery {
+    suche: String,
+}
+
+/// The first letter a service is listed under (Ä under A, digits under "#").
+fn letter_of(name: &str) -> char {
+    german_sort_key(name).chars().next().map(|c| c.to_ascii_uppercase()).filter(char::is_ascii_uppercase).unwrap_or('#')
+}
+
+fn sort_by_name(list: &mut [ServiceSummary]) {
+    list.sort_by_key(|s| german_sort_key(&s.name));
+}
+
+// ---------- Onlinedienste ----------
+
+#[derive(Template)]
+#[template(path = "catalogue/online.html")]
+struct OnlinePage {
+    layout: Layout,
+    groups: Vec<(String, Vec<ServiceSummary>)>,
+    total: usize,
+}
+
+pub async fn online_services(State(state): State<SharedState>, ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
+    let mut groups: BTreeMap<String, (String, Vec<ServiceSummary>)> = BTreeMap::new();
+    let online: Vec<&ServiceSummary> = index.services.iter().filter(|s| s.procedure == Procedure::Online).collect();
+    for s in &online {
+        let situations = if s.life_situations.is_empty() { vec!["Weitere Dienste".to_string()] } else { s.life_situations.clone() };
+        for l in situations {
+            groups.entry(german_sort_key(&l)).or_insert_with(|| (l.clone(), vec![])).1.push((*s).clone());
+        }
+    }
+    let mut groups: Vec<(String, Vec<ServiceSummary>)> = groups.into_values().collect();
+    groups.iter_mut().for_each(|(_, list)| sort_by_name(list));
+    let page = OnlinePage { layout: ctx.layout("Onlinedienste", &[("Onlinedienste", None)]), groups, total: online.len() };
+    public_page(&ctx, &headers, StatusCode::OK, &page)
+}
+
+// ---------- Alle Dienste A–Z ----------
+
+#[derive(Template)]
+#[template(path = "catalogue/a_z.html")]
+struct AzPage {
+    layout: Layout,
+    letters: Vec<(char, bool)>,
+    groups: Vec<(char, Vec<ServiceSummary>)>,
+    total: usize,
+}
+
+pub async fn services_a_z(State(state): State<SharedState>, ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
+    let mut groups: BTreeMap<char, Vec<ServiceSummary>> = BTreeMap::new();
+    for s in &index.services {
+        groups.entry(letter_of(&s.name)).or_default().push(s.clone());
+    }
+    groups.values_mut().for_each(|list| sort_by_name(list));
+    let letters = ('A'..='Z').map(|c| (c, groups.contains_key(&c))).collect();
+    let page = AzPage {
+        layout: ctx.layout("Alle Dienste A–Z", &[("Alle Dienste A–Z", None)]),
+        letters,
+        total: index.services.len(),
+        groups: groups.into_iter().collect(),
+    };
+    public_page(&ctx, &headers, StatusCode::OK, &page)
+}
+
+// ---------- Suche ----------
+
+#[derive(Template)]
+#[template(path = "catalogue/search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    results: Vec<ServiceSummary>,
+}
+
+/// At most this many results are shown.
+const MAX_RESULTS: usize = 50;
+
+pub async fn search(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let query: String = q.suche.chars().filter(|c| !c.is_control()).take(200).collect::<String>().trim().to_string();
+    let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
+    let results = if query.is_empty() { vec![] } else { index.search(&query, MAX_RESULTS).into_iter().cloned().collect() };
+    let layout = ctx.layout("Suche", &[("Alle Dienste A–Z", Some("/dienste/a-z")), ("Suche", None)]);
+    public_page(&ctx, &headers, StatusCode::OK, &SearchPage { layout, query, results })
+}
+
+// ---------- Dienstleistung ----------
+
+#[derive(Template)]
+#[template(path = "catalogue/service.html")]
+struct ServicePage {
+    layout: Layout,
+    s: ServiceDetail,
+    description_html: String,
+    logged_in: bool,
+}
+
+pub async fn service(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    if slug.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let s = store::service(&state.db.pool, &slug).await?.ok_or(AppError::NotFound)?;
+    let description_html = s.description.as_deref().map(markdown::render).unwrap_or_default();
+    let name = s.name.clone();
+    let layout = ctx.layout(&name, &[("Alle Dienste A–Z", Some("/dienste/a-z")), (&name, None)]);
+    let logged_in = ctx.session().is_some_and(|s| s.is_full());
+    public_page(&ctx, &headers, StatusCode::OK, &ServicePage { layout, s, description_html, logged_in })
+}
+
+// ---------- Verwaltungsgliederung ----------
+
+/// A unit with its depth in the tree, for an indented list.
+pub struct TreeEntry {
+    pub unit: Unit,
+    pub children: Vec<TreeEntry>,
+}
+
+fn tree(units: &[Unit], parent: Option<&str>) -> Vec<TreeEntry> {
+    units
+        .iter()
+        .filter(|u| u.parent_id.as_deref() == parent)
+        .map(|u| TreeEntry { unit: u.clone(), children: tree(units, Some(&u.id)) })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "catalogue/org.html")]
+struct OrgPage {
+    layout: Layout,
+    roots: Vec<TreeEntry>,
+}
+
+pub async fn org_structure(State(state): State<SharedState>, ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let units = store::units(&state.db.pool).await?;
+    let known: std::collections::HashSet<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    // A unit whose parent was retired is shown at the top rather than lost.
+    let mut roots = tree(&units, None);
+    for u in units.iter().filter(|u| u.parent_id.as_deref().is_some_and(|p| !known.contains(p))) {
+        roots.push(TreeEntry { unit: u.clone(), children: tree(&units, Some(&u.id)) });
+    }
+    let page = OrgPage { layout: ctx.layout("Verwaltungsgliederung", &[("Verwaltungsgliederung", None)]), roots };
+    public_page(&ctx, &headers, StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "catalogue/unit.html")]
+struct UnitPage {
+    layout: Layout,
+    unit: Unit,
+    parent: Option<Unit>,
+    children: Vec<Unit>,
+    services: Vec<ServiceSummary>,
+}
+
+pub async fn unit(
+    State(state): State<SharedState>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let units = store::units(&state.db.pool).await?;
+    let unit = units.iter().find(|u| u.slug == slug).cloned().ok_or(AppError::NotFound)?;
+    let parent = unit.parent_id.as_ref().and_then(|p| units.iter().find(|u| &u.id == p)).cloned();
+    let children = units.iter().filter(|u| u.parent_id.as_deref() == Some(unit.id.as_str())).cloned().collect();
+    let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
+    let mut services: Vec<ServiceSummary> = index.services.iter().filter(|s| s.unit_slug == unit.slug).cloned().collect();
+    sort_by_name(&mut services);
+    let name = unit.name.clone();
+    let layout = ctx.layout(&name, &[("Verwaltungsgliederung", Some("/verwaltung")), (&name, None)]);
+    public_page(&ctx, &headers, StatusCode::OK, &UnitPage { layout, unit, parent, children, services })
+}
