@@ -361,6 +361,6 @@ unit = "fb-1"
         let mut bytes = SMALL.as_bytes().to_vec();
         bytes.extend_from_slice(b"\n# \xff\n");
         let e: Vec<String> = parse(&bytes).unwrap_err().iter().map(ToString::to_string).collect();
-        assert!(e[0].contains("UTF-8") && e[0].starts_with("line 18"), "{e:?}");
+        assert!(e[0].contains("UTF-8") && e[0].starts_with("line 19"), "{e:?}");
     }
 }
