@@ -8,6 +8,7 @@ pub mod dates;
 pub mod errors;
 pub mod form;
 pub mod headers;
+pub mod help;
 pub mod layout;
 pub mod pages;
 pub mod session;

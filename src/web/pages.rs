@@ -57,15 +57,3 @@ pub async fn datenschutz(State(state): State<SharedState>, ctx: PageContext) -> 
 pub async fn barrierefreiheit(State(state): State<SharedState>, ctx: PageContext) -> Result<Response, AppError> {
     legal_page(&state, ctx, "barrierefreiheit", "Erklärung zur Barrierefreiheit", NOT_CONFIGURED).await
 }
-
-pub async fn help(ctx: PageContext) -> Result<Response, AppError> {
-    let layout = ctx.layout("Das Bürgerportal", &[("Das Bürgerportal", None)]);
-    let paragraphs = vec![
-        "Mit einem Bürgerkonto erledigen Sie Behördengänge online. So geht es los:".into(),
-        "1. Konto erstellen: Geben Sie Vorname, Nachname und Ihre E-Mail-Adresse an. Sie erhalten per E-Mail ein initiales Kennwort, das nur kurze Zeit gilt.".into(),
-        "2. Erstanmeldung: Melden Sie sich mit der E-Mail-Adresse und dem initialen Kennwort an. Wählen Sie dann eine Frage zur Kennworterinnerung und Ihr eigenes Kennwort (mindestens 12 Zeichen).".into(),
-        "3. Abmelden: Klicken Sie oben auf Ihren Namen und dann auf „Abmelden“. Schließen Sie nicht nur das Fenster, damit niemand Ihre Sitzung weiter nutzen kann.".into(),
-        "Initiales Kennwort abgelaufen? Unter „Kennwort vergessen“ fordern Sie ein neues an.".into(),
-    ];
-    render(StatusCode::OK, &TextPage { layout, heading: "Das Bürgerportal".into(), paragraphs })
-}

@@ -161,3 +161,24 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(app.client.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(app.client.get("/healthz").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_help_section_explains_the_portal() {
+    let app = spawn_app().await;
+    let index = app.client.get("/hilfe").await;
+    for topic in [
+        "Ein Bürgerkonto erstellen",
+        "Die Erstanmeldung",
+        "Anmelden und Abmelden",
+        "Kennwort vergessen",
+        "Der Postkorb",
+        "Datenschutz und Sicherheit",
+    ] {
+        assert!(index.text().contains(topic), "{topic}");
+    }
+    let page = app.client.get("/hilfe/kennwort-vergessen").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Ihr bisheriges Kennwort gilt weiter"));
+    assert!(page.text().contains("Sie sind hier: Home » Das Bürgerportal » Kennwort vergessen"));
+    assert_eq!(app.client.get("/hilfe/gibt-es-nicht").await.status, StatusCode::NOT_FOUND);
+}
