@@ -46,8 +46,11 @@ function freePort() {
   });
 }
 
-/** Starts `buergerportal serve` on a free port with a fresh data dir; waits for /readyz. */
-export async function startServer() {
+/**
+ * Starts `buergerportal serve` (with `--demo` when asked) on a free port with a
+ * fresh data dir; waits for /readyz.
+ */
+export async function startServer({ demo = false } = {}) {
   const bin = process.env.BP_BIN
     ? path.resolve(process.env.BP_BIN)
     : path.join(REPO, 'target', 'debug', 'buergerportal');
@@ -69,7 +72,8 @@ export async function startServer() {
 
   const logFile = path.join(dataDir, 'server.log');
   const logStream = fs.createWriteStream(logFile);
-  const child = spawn(bin, ['serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = demo ? ['serve', '--demo'] : ['serve'];
+  const child = spawn(bin, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(logStream, { end: false });
   child.stderr.pipe(logStream, { end: false });
   let exited = null;
@@ -148,10 +152,10 @@ export function launchBrowser() {
  * set once the `before` hook has run. The server log ends up in
  * e2e/test-results/<name>-server.log.
  */
-export function useServerAndBrowser(name) {
+export function useServerAndBrowser(name, options = {}) {
   const env = { server: null, browser: null };
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launchBrowser();
   });
   after(async () => {

@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Serve the portal (migrations run first).
     Serve {
-        /// Load demonstration data (nothing beyond the empty portal yet).
+        /// Load the demonstration catalogue of the fictional city Musterstadt.
         #[arg(long)]
         demo: bool,
     },
@@ -95,11 +95,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     "BP_CAPTCHA_TEST_ANSWER is set: every captcha accepts the test answer. NEVER use this outside automated tests."
                 );
             }
-            if demo {
-                tracing::info!("demo mode: no demonstration data is defined yet");
-            }
             tracing::info!(config = ?config, "starting");
             let app = Application::build(config, Arc::new(SystemClock)).await?;
+            if demo {
+                let report = catalogue::load_demo(&app.state.db, SystemClock.now_ms()).await?;
+                tracing::info!(%report, "demo catalogue of Musterstadt loaded");
+            }
             tracing::info!(address = %app.local_addr(), "serving");
             app.run_until(shutdown_signal()).await
         }

@@ -364,3 +364,16 @@ unit = "fb-1"
         assert!(e[0].contains("UTF-8") && e[0].starts_with("line 19"), "{e:?}");
     }
 }
+
+#[cfg(test)]
+mod demo_tests {
+    #[test]
+    fn the_demo_catalogue_is_valid_and_big_enough() {
+        let file = super::parse(crate::catalogue::DEMO_CATALOGUE.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(file.services.len() >= 60);
+        assert!(file.units.iter().filter(|u| u.parent.as_deref() == Some(file.units[0].slug.as_str())).count() >= 8, "8 Fachbereiche");
+        for slug in ["personalausweis", "reisepass", "hundesteuer", "sperrmuell", "gewerbeanmeldung", "bewohnerparkausweis"] {
+            assert!(file.services.iter().any(|s| s.slug == slug), "{slug}");
+        }
+    }
+}

@@ -15,6 +15,17 @@ use std::sync::{
 
 use crate::db::Db;
 
+/// The demonstration catalogue of the fictional city "Musterstadt" (`serve --demo`).
+pub const DEMO_CATALOGUE: &str = include_str!("../../demo/catalogue.toml");
+
+/// Imports the demo catalogue (idempotent: a restart changes nothing).
+pub async fn load_demo(db: &Db, now: i64) -> anyhow::Result<import::ImportReport> {
+    let file = file::parse(DEMO_CATALOGUE.as_bytes()).map_err(|errors| {
+        anyhow::anyhow!("the demo catalogue is invalid: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    })?;
+    import::import(db, &file, now).await
+}
+
 /// How often an instance asks the database whether the catalogue changed.
 const VERSION_CHECK_MS: i64 = 2_000;
 

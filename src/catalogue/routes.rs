@@ -51,38 +51,33 @@ pub struct SearchQuery {
     suche: String,
 }
 
-/// The first letter a service is listed under (Ä under A, digits under "#").
-fn letter_of(name: &str) -> char {
-    german_sort_key(name).chars().next().map(|c| c.to_ascii_uppercase()).filter(char::is_ascii_uppercase).unwrap_or('#')
-}
-
 fn sort_by_name(list: &mut [ServiceSummary]) {
-    list.sort_by_key(|s| german_sort_key(&s.name));
+    list.sort_by_cached_key(|s| german_sort_key(&s.name));
 }
 
 // ---------- Onlinedienste ----------
 
 #[derive(Template)]
 #[template(path = "catalogue/online.html")]
-struct OnlinePage {
+struct OnlinePage<'a> {
     layout: Layout,
-    groups: Vec<(String, Vec<ServiceSummary>)>,
+    groups: Vec<(String, Vec<&'a ServiceSummary>)>,
     total: usize,
 }
 
 pub async fn online_services(State(state): State<SharedState>, ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
     let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
-    let mut groups: BTreeMap<String, (String, Vec<ServiceSummary>)> = BTreeMap::new();
-    let online: Vec<&ServiceSummary> = index.services.iter().filter(|s| s.procedure == Procedure::Online).collect();
-    for s in &online {
+    let mut groups: BTreeMap<String, (String, Vec<&ServiceSummary>)> = BTreeMap::new();
+    let mut total = 0;
+    for s in index.by_name.iter().map(|&i| &index.services[i as usize]).filter(|s| s.procedure == Procedure::Online) {
+        total += 1;
         let situations = if s.life_situations.is_empty() { vec!["Weitere Dienste".to_string()] } else { s.life_situations.clone() };
         for l in situations {
-            groups.entry(german_sort_key(&l)).or_insert_with(|| (l.clone(), vec![])).1.push((*s).clone());
+            groups.entry(german_sort_key(&l)).or_insert_with(|| (l.clone(), vec![])).1.push(s);
         }
     }
-    let mut groups: Vec<(String, Vec<ServiceSummary>)> = groups.into_values().collect();
-    groups.iter_mut().for_each(|(_, list)| sort_by_name(list));
-    let page = OnlinePage { layout: ctx.layout("Onlinedienste", &[("Onlinedienste", None)]), groups, total: online.len() };
+    let groups = groups.into_values().collect();
+    let page = OnlinePage { layout: ctx.layout("Onlinedienste", &[("Onlinedienste", None)]), groups, total };
     public_page(&ctx, &headers, StatusCode::OK, &page)
 }
 
@@ -90,20 +85,19 @@ pub async fn online_services(State(state): State<SharedState>, ctx: PageContext,
 
 #[derive(Template)]
 #[template(path = "catalogue/a_z.html")]
-struct AzPage {
+struct AzPage<'a> {
     layout: Layout,
     letters: Vec<(char, bool)>,
-    groups: Vec<(char, Vec<ServiceSummary>)>,
+    groups: Vec<(char, Vec<&'a ServiceSummary>)>,
     total: usize,
 }
 
 pub async fn services_a_z(State(state): State<SharedState>, ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
     let index = state.catalogue.index(&state.db, state.clock.now_ms()).await?;
-    let mut groups: BTreeMap<char, Vec<ServiceSummary>> = BTreeMap::new();
-    for s in &index.services {
-        groups.entry(letter_of(&s.name)).or_default().push(s.clone());
+    let mut groups: BTreeMap<char, Vec<&ServiceSummary>> = BTreeMap::new();
+    for &i in &index.by_name {
+        groups.entry(index.letter_of(i)).or_default().push(&index.services[i as usize]);
     }
-    groups.values_mut().for_each(|list| sort_by_name(list));
     let letters = ('A'..='Z').map(|c| (c, groups.contains_key(&c))).collect();
     let page = AzPage {
         layout: ctx.layout("Alle Dienste A–Z", &[("Alle Dienste A–Z", None)]),

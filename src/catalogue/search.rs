@@ -55,6 +55,10 @@ pub struct SearchIndex {
     exact: HashMap<String, usize>,
     /// Folded name and synonyms per service, for whole-phrase matches.
     phrases: Vec<Vec<String>>,
+    /// German sort key of each service's name (computed once: NFD is not cheap).
+    sort_keys: Vec<String>,
+    /// Service indexes in German alphabetical order.
+    pub by_name: Vec<u32>,
 }
 
 /// How well one query term matches one vocabulary term.
@@ -131,7 +135,15 @@ impl SearchIndex {
         }
         let vocabulary: Vec<(String, Vec<(u32, Field)>)> = postings.into_iter().collect();
         let exact = vocabulary.iter().enumerate().map(|(i, (t, _))| (t.clone(), i)).collect();
-        SearchIndex { services, vocabulary, exact, phrases }
+        let sort_keys: Vec<String> = services.iter().map(|s| german_sort_key(&s.name)).collect();
+        let mut by_name: Vec<u32> = (0..services.len() as u32).collect();
+        by_name.sort_by(|a, b| sort_keys[*a as usize].cmp(&sort_keys[*b as usize]));
+        SearchIndex { services, vocabulary, exact, phrases, sort_keys, by_name }
+    }
+
+    /// The letter a service is listed under in A–Z (Ä under A, digits under '#').
+    pub fn letter_of(&self, service: u32) -> char {
+        self.sort_keys[service as usize].chars().next().map(|c| c.to_ascii_uppercase()).filter(char::is_ascii_uppercase).unwrap_or('#')
     }
 
     /// Services matching `query`, best first (at most `limit`).
@@ -179,11 +191,14 @@ impl SearchIndex {
                 (svc, score + phrase_bonus)
             })
             .collect();
-        hits.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| german_sort_key(&self.services[a.0 as usize].name).cmp(&german_sort_key(&self.services[b.0 as usize].name)))
-        });
-        hits.into_iter().take(limit).map(|(svc, _)| &self.services[svc as usize]).collect()
+        let order =
+            |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then_with(|| self.sort_keys[a.0 as usize].cmp(&self.sort_keys[b.0 as usize]));
+        if hits.len() > limit {
+            hits.select_nth_unstable_by(limit, order);
+            hits.truncate(limit);
+        }
+        hits.sort_by(order);
+        hits.into_iter().map(|(svc, _)| &self.services[svc as usize]).collect()
     }
 }
 
