@@ -105,6 +105,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/verwaltung", get(catalogue::routes::org_structure))
         .route("/verwaltung/{slug}", get(catalogue::routes::unit))
         .route("/hilfe", get(web::help::index))
+        .route("/hilfe/handbuch.pdf", get(web::handbook::download))
         .route("/hilfe/{topic}", get(web::help::topic))
         .route("/impressum", get(pages::impressum))
         .route("/datenschutz", get(pages::datenschutz))

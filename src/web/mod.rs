@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod dates;
 pub mod errors;
 pub mod form;
+pub mod handbook;
 pub mod headers;
 pub mod help;
 pub mod layout;

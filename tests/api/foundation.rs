@@ -182,3 +182,14 @@ async fn the_help_section_explains_the_portal() {
     assert!(page.text().contains("Sie sind hier: Home » Das Bürgerportal » Kennwort vergessen"));
     assert_eq!(app.client.get("/hilfe/gibt-es-nicht").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_handbook_can_be_downloaded_as_pdf() {
+    let app = spawn_app().await;
+    assert!(app.client.get("/hilfe").await.body.contains("href=\"/hilfe/handbuch.pdf\""));
+    let response = reqwest::get(format!("{}/hilfe/handbuch.pdf", app.address)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 2000);
+}
