@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 
 use crate::{
@@ -17,32 +17,13 @@ use crate::{
         markdown,
         store::{self, ServiceDetail, ServiceSummary, Unit},
     },
-    crypto::sha256_hex,
     text::german_sort_key,
     web::{
         errors::AppError,
         layout::{Layout, PageContext},
+        public_page,
     },
 };
-
-/// Renders a public page. For visitors without a session the page is the same
-/// for everybody: an ETag lets browsers revalidate cheaply (304), and it may be
-/// kept for five minutes. Logged-in pages show the citizen's name: no-store.
-fn public_page<T: Template>(ctx: &PageContext, request_headers: &HeaderMap, status: StatusCode, page: &T) -> Result<Response, AppError> {
-    let html = page.render()?;
-    if ctx.session().is_some() || status != StatusCode::OK {
-        return Ok((status, axum::response::Html(html)).into_response());
-    }
-    let etag = format!("\"{}\"", &sha256_hex(&html)[..32]);
-    let matches =
-        request_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response =
-        if matches { StatusCode::NOT_MODIFIED.into_response() } else { (status, axum::response::Html(html)).into_response() };
-    let h = response.headers_mut();
-    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
-    Ok(response)
-}
 
 /// `?suche=…`
 #[derive(serde::Deserialize, Default)]

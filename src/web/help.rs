@@ -3,14 +3,18 @@
 //! Markdown subset.
 
 use askama::Template;
-use axum::{extract::Path, http::StatusCode, response::Response};
+use axum::{
+    extract::Path,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 
 use crate::{
     catalogue::markdown,
     web::{
         errors::AppError,
         layout::{Layout, PageContext},
-        render,
+        public_page,
     },
 };
 
@@ -46,9 +50,9 @@ struct HelpIndex {
     topics: Vec<(&'static str, &'static str)>,
 }
 
-pub async fn index(ctx: PageContext) -> Result<Response, AppError> {
+pub async fn index(ctx: PageContext, headers: HeaderMap) -> Result<Response, AppError> {
     let layout = ctx.layout("Das Bürgerportal", &[("Das Bürgerportal", None)]);
-    render(StatusCode::OK, &HelpIndex { layout, topics: topics().map(|(slug, title, _)| (slug, title)).collect() })
+    public_page(&ctx, &headers, StatusCode::OK, &HelpIndex { layout, topics: topics().map(|(slug, title, _)| (slug, title)).collect() })
 }
 
 #[derive(Template)]
@@ -61,12 +65,12 @@ struct HelpTopic {
     next: Option<(&'static str, &'static str)>,
 }
 
-pub async fn topic(ctx: PageContext, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub async fn topic(ctx: PageContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
     let all: Vec<_> = topics().collect();
     let i = all.iter().position(|(s, _, _)| *s == slug).ok_or(AppError::NotFound)?;
     let (_, title, body) = all[i];
     let layout = ctx.layout(title, &[("Das Bürgerportal", Some("/hilfe")), (title, None)]);
     let previous = i.checked_sub(1).map(|j| (all[j].0, all[j].1));
     let next = all.get(i + 1).map(|t| (t.0, t.1));
-    render(StatusCode::OK, &HelpTopic { layout, title, body_html: markdown::render(body), previous, next })
+    public_page(&ctx, &headers, StatusCode::OK, &HelpTopic { layout, title, body_html: markdown::render(body), previous, next })
 }

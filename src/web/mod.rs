@@ -16,11 +16,36 @@ pub mod session;
 
 use askama::Template;
 use axum::{
-    http::StatusCode,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+
+use crate::crypto::sha256_hex;
 
 /// Renders `page` with `status`.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, errors::AppError> {
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Renders a public page. For visitors without a session the page is the same
+/// for everybody: an ETag lets browsers revalidate cheaply (304), and it may be
+/// kept for five minutes. Logged-in pages show the citizen's name: no-store.
+pub fn public_page<T: Template>(
+    ctx: &layout::PageContext,
+    request_headers: &HeaderMap,
+    status: StatusCode,
+    page: &T,
+) -> Result<Response, errors::AppError> {
+    let html = page.render()?;
+    if ctx.session().is_some() || status != StatusCode::OK {
+        return Ok((status, Html(html)).into_response());
+    }
+    let etag = format!("\"{}\"", &sha256_hex(&html)[..32]);
+    let matches =
+        request_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { (status, Html(html)).into_response() };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    Ok(response)
 }
