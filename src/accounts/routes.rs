@@ -10,7 +10,6 @@ use axum::{
 
 use crate::{
     accounts::{
-        domain::SECURITY_QUESTIONS,
         first_login::{self, FirstLoginForm},
         login::{self, LoginForm},
         registration::{self, RegistrationForm},
@@ -246,15 +245,10 @@ pub async fn logout(State(state): State<SharedState>, ctx: PageContext) -> Resul
 struct FirstLoginPage {
     layout: Layout,
     name: String,
-    questions: Vec<(usize, &'static str)>,
     form: FirstLoginForm,
     errors: FieldErrors,
     /// Completing a reset: the question may be kept.
     reset: bool,
-}
-
-fn questions() -> Vec<(usize, &'static str)> {
-    SECURITY_QUESTIONS.iter().copied().enumerate().collect()
 }
 
 const FIRST_LOGIN_TRAIL: &[(&str, Option<&str>)] = &[("Bürgerportal", None), ("Erstanmeldung", None)];
@@ -270,7 +264,6 @@ pub async fn first_login_form(
     let page = FirstLoginPage {
         layout: ctx.layout("Erstanmeldung", FIRST_LOGIN_TRAIL),
         name: session.display_name(),
-        questions: questions(),
         form: FirstLoginForm::default(),
         errors: FieldErrors::default(),
         reset: first_login::is_reset(&state, &session).await?,
@@ -301,7 +294,6 @@ pub async fn first_login_submit(
             let page = FirstLoginPage {
                 layout: ctx.layout("Erstanmeldung", FIRST_LOGIN_TRAIL),
                 name: session.display_name(),
-                questions: questions(),
                 form: kept,
                 errors,
                 reset: first_login::is_reset(&state, &session).await?,

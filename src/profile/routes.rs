@@ -12,7 +12,6 @@ use axum::{
 };
 
 use crate::{
-    accounts::domain::SECURITY_QUESTIONS,
     app::SharedState,
     audit::{self, AuditEvent},
     profile::{
@@ -198,7 +197,6 @@ pub async fn confirm_email_submit(
 struct PasswordPage {
     layout: Layout,
     current_question: String,
-    questions: Vec<(usize, &'static str)>,
     form: PasswordForm,
     errors: FieldErrors,
     saved: String,
@@ -213,14 +211,7 @@ async fn password_page(
     saved: String,
 ) -> Result<PasswordPage, AppError> {
     let p = store::profile(&state.db.pool, account_id).await?;
-    Ok(PasswordPage {
-        layout: layout(ctx, "Kennwort"),
-        current_question: p.security_question.unwrap_or_default(),
-        questions: SECURITY_QUESTIONS.iter().copied().enumerate().collect(),
-        form,
-        errors,
-        saved,
-    })
+    Ok(PasswordPage { layout: layout(ctx, "Kennwort"), current_question: p.security_question.unwrap_or_default(), form, errors, saved })
 }
 
 pub async fn password_form(
