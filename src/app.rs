@@ -102,6 +102,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/dienste/a-z", get(catalogue::routes::services_a_z))
         .route("/dienste/suche", get(catalogue::routes::search))
         .route("/dienste/{slug}", get(catalogue::routes::service))
+        .route("/dienste/{slug}/antrag", get(catalogue::routes::application))
         .route("/verwaltung", get(catalogue::routes::org_structure))
         .route("/verwaltung/{slug}", get(catalogue::routes::unit))
         .route("/hilfe", get(web::help::index))

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
 };
 
 use crate::{
@@ -204,4 +204,27 @@ pub async fn unit(
     let name = unit.name.clone();
     let layout = ctx.layout(&name, &[("Verwaltungsgliederung", Some("/verwaltung")), (&name, None)]);
     public_page(&ctx, &headers, StatusCode::OK, &UnitPage { layout, unit, parent, children, services })
+}
+
+// ---------- Antrag (online forms come with a later release) ----------
+
+#[derive(Template)]
+#[template(path = "catalogue/application.html")]
+struct ApplicationPage {
+    layout: Layout,
+    s: ServiceDetail,
+}
+
+/// `/dienste/{slug}/antrag`: sends citizens to the login where an account is
+/// needed, and says honestly that the online form is not available yet.
+pub async fn application(State(state): State<SharedState>, ctx: PageContext, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let s = store::service(&state.db.pool, &slug).await?.filter(|s| s.procedure == Procedure::Online).ok_or(AppError::NotFound)?;
+    if s.account_required && !ctx.session().is_some_and(|s| s.is_full()) {
+        return Ok(axum::response::Redirect::to("/anmelden").into_response());
+    }
+    let name = s.name.clone();
+    let service_href = format!("/dienste/{}", s.slug);
+    let layout =
+        ctx.layout("Online beantragen", &[("Alle Dienste A–Z", Some("/dienste/a-z")), (&name, Some(&service_href)), ("Antrag", None)]);
+    crate::web::render(StatusCode::OK, &ApplicationPage { layout, s })
 }

@@ -147,6 +147,8 @@ async fn a_service_page_shows_everything_and_the_way_to_apply() {
 
     let online = app.client.get("/dienste/hundesteuer").await.text();
     assert!(online.contains("Anmelden und online beantragen"), "login needed first");
+    assert_eq!(app.client.get("/dienste/hundesteuer/antrag").await.location(), "/anmelden");
+    assert_eq!(app.client.get("/dienste/personalausweis/antrag").await.status, StatusCode::NOT_FOUND, "not an online service");
     let external = app.client.get("/dienste/kfz-zulassung").await;
     assert!(external.body.contains("https://www.kreis-musterland.example/zulassung"));
 }
@@ -275,4 +277,15 @@ async fn a_bad_file_is_rejected_with_its_places_and_changes_nothing() {
     assert_eq!(app.count("SELECT COUNT(*) FROM services WHERE retired = 0").await, 6);
     let unchanged = app.import_text(FIXTURE);
     assert!(stdout(&unchanged).contains("10 unchanged"));
+}
+
+#[tokio::test]
+async fn a_logged_in_citizen_is_told_honestly_that_the_online_form_is_not_there_yet() {
+    let app = spawn_app().await.with_catalogue().await;
+    app.active_citizen("anna@example.de").await;
+    let service = app.client.get("/dienste/hundesteuer").await;
+    assert!(service.body.contains(r#"href="/dienste/hundesteuer/antrag""#));
+    let page = app.client.get("/dienste/hundesteuer/antrag").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("noch nicht verfügbar") && page.text().contains("Fachbereich Finanzen"));
 }
