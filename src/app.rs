@@ -76,7 +76,7 @@ impl AppState {
 
 /// All routes with their middleware.
 pub fn router(state: SharedState) -> Router {
-    use crate::profile::routes as profile;
+    use crate::profile::{data_routes as profile_data, routes as profile};
     use accounts::routes as acc;
     Router::new()
         .route("/", get(pages::home))
@@ -92,12 +92,12 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-daten/email-bestaetigen/{token}", get(profile::confirm_email_form).post(profile::confirm_email_submit))
         .route("/login-daten/kennwort", get(profile::password_form).post(profile::password_submit))
         .route("/login-daten/adresse", get(profile::address_form).post(profile::address_submit))
-        .route("/login-daten/sitzungen", get(profile::sessions_page))
-        .route("/login-daten/sitzungen/andere-beenden", post(profile::end_other_sessions))
-        .route("/login-daten/sitzungen/{id}/beenden", post(profile::end_session))
-        .route("/login-daten/meine-daten", get(profile::own_data_page))
-        .route("/login-daten/meine-daten/datenauskunft.json", get(profile::export_data))
-        .route("/login-daten/konto-loeschen", post(profile::delete_account))
+        .route("/login-daten/sitzungen", get(profile_data::sessions_page))
+        .route("/login-daten/sitzungen/andere-beenden", post(profile_data::end_other_sessions))
+        .route("/login-daten/sitzungen/{id}/beenden", post(profile_data::end_session))
+        .route("/login-daten/meine-daten", get(profile_data::own_data_page))
+        .route("/login-daten/meine-daten/datenauskunft.json", get(profile_data::export_data))
+        .route("/login-daten/konto-loeschen", post(profile_data::delete_account))
         .route("/dienste", get(catalogue::routes::online_services))
         .route("/dienste/a-z", get(catalogue::routes::services_a_z))
         .route("/dienste/suche", get(catalogue::routes::search))

@@ -2,6 +2,7 @@
 //! data export and account deletion.
 
 pub mod countries;
+pub mod data_routes;
 pub mod domain;
 pub mod general;
 pub mod own_data;
