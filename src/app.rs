@@ -149,7 +149,8 @@ pub async fn run_maintenance(state: &AppState) -> anyhow::Result<()> {
     let sessions = accounts::sessions::purge_expired(&state.db.pool, now).await?;
     let challenges = captcha::purge_expired(&state.db.pool, now).await?;
     let counters = throttle::purge_stale(&state.db.pool, now).await?;
-    tracing::info!(accounts, sessions, challenges, counters, "maintenance done");
+    let mails = crate::mail::purge_done(&state.db.pool, now).await?;
+    tracing::info!(accounts, sessions, challenges, counters, mails, "maintenance done");
     Ok(())
 }
 

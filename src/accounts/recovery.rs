@@ -121,8 +121,10 @@ pub async fn submit_address(state: &AppState, form: &AddressForm) -> anyhow::Res
     let subject = format!("recovery:{}", email.as_str());
     let test_answer = state.config.captcha_test_answer.as_deref();
     match captcha::verify(&state.db.pool, &form.captcha_id, &form.captcha_antwort, &subject, test_answer, now).await? {
-        Verdict::Correct | Verdict::Unusable { same_subject: true } => {}
-        Verdict::Unusable { same_subject: false } => {
+        Verdict::Correct => {}
+        // A used challenge never passes here, not even for the same address:
+        // replaying it would grant fresh answers without a new captcha.
+        Verdict::Unusable { .. } => {
             errors.add("captcha_antwort", "Der Code ist abgelaufen oder wurde schon verwendet. Bitte geben Sie den neuen Code ein.");
             return Ok(AddressOutcome::Invalid { errors, new_challenge: true });
         }
@@ -132,14 +134,15 @@ pub async fn submit_address(state: &AppState, form: &AddressForm) -> anyhow::Res
         }
     }
     // Solving the captcha allows a few more answers; earlier failures still count for the delays.
-    let failures = throttle::failures(&state.db.pool, &answer_key(email.as_str()), now).await?;
+    let failures = throttle::count(&state.db.pool, &answer_key(email.as_str()), now).await?;
     let ticket = Ticket { email: email.as_str().to_string(), allowance: failures + ANSWERS_PER_CAPTCHA };
 
     // Hashed for every address, so pending, active and unknown take the same time.
     let password = random_initial_password(super::registration::INITIAL_PASSWORD_LEN);
     let hash = state.hasher.hash(&password).await?;
+    let may_mail = mail::within_limit(&state.db.pool, email.as_str(), now).await?;
     let mut tx = state.db.pool.begin().await?;
-    if let Some(account) = store::find_by_email(&mut tx, email.as_str()).await?.filter(|a| !a.is_active()) {
+    if let Some(account) = store::find_by_email(&mut tx, email.as_str()).await?.filter(|a| !a.is_active() && may_mail) {
         send_initial_password(state, &mut tx, &account, &password, &hash, templates::InitialPasswordReason::Renewal, now).await?;
     }
     tx.commit().await?;
@@ -177,20 +180,25 @@ pub async fn submit_answer(state: &AppState, form: &AnswerForm) -> anyhow::Resul
     let email = ticket.email.clone();
     let key = answer_key(&email);
     let pool = &state.db.pool;
-    if throttle::failures(pool, &key, now).await? >= ticket.allowance {
-        return Ok(AnswerOutcome::StartAgain(
-            "Die Antwort war mehrmals nicht korrekt. Bitte bestätigen Sie Ihre E-Mail-Adresse erneut mit der Text-Überprüfung.",
-        ));
+    const CAPTCHA_AGAIN: &str =
+        "Die Antwort war mehrmals nicht korrekt. Bitte bestätigen Sie Ihre E-Mail-Adresse erneut mit der Text-Überprüfung.";
+    if throttle::count(pool, &key, now).await? >= ticket.allowance {
+        return Ok(AnswerOutcome::StartAgain(CAPTCHA_AGAIN));
     }
     let mut errors = FieldErrors::default();
-    if let Some(ms) = throttle::wait_ms(pool, &key, now).await? {
-        errors.add("antwort", format!("Bitte warten Sie {} Sekunden, bevor Sie es erneut versuchen.", (ms + 999) / 1000));
-        return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
-    }
     let answer = errors.check("antwort", SecurityAnswer::parse(&form.antwort));
     let Some(answer) = answer else {
         return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
     };
+    // Counted before the check, atomically: parallel answers can't exceed the allowance.
+    match throttle::attempt(pool, &key, ANSWERS_PER_CAPTCHA, now).await? {
+        throttle::Attempt::Blocked { wait_ms } => {
+            errors.add("antwort", format!("Bitte warten Sie {}, bevor Sie es erneut versuchen.", throttle::wait_text(wait_ms)));
+            return Ok(AnswerOutcome::WrongAnswer { step: question_step(state, &ticket, now).await?, errors });
+        }
+        throttle::Attempt::Allowed { n } if n > ticket.allowance => return Ok(AnswerOutcome::StartAgain(CAPTCHA_AGAIN)),
+        throttle::Attempt::Allowed { .. } => {}
+    }
 
     let mut conn = pool.acquire().await?;
     let account = store::find_by_email(&mut conn, &email).await?;
@@ -201,7 +209,6 @@ pub async fn submit_answer(state: &AppState, form: &AnswerForm) -> anyhow::Resul
     };
     let correct = state.hasher.verify(answer.normalised(), stored.as_deref()).await;
     let (true, Some(account)) = (correct, account) else {
-        throttle::record_failure(pool, &key, ANSWERS_PER_CAPTCHA, now).await?;
         let mut conn = pool.acquire().await?;
         audit::record(&mut conn, AuditEvent::RecoveryAnswerWrong, None, now).await?;
         errors.add("antwort", "Die Antwort ist nicht korrekt.");

@@ -101,6 +101,8 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
     let expires_at = now + state.config.initial_password_ttl.as_millis() as i64;
     let domain = mail::domain_of(&state.config.base_url);
 
+    // Asked before the transaction: SQLite allows one writer at a time.
+    let may_notify = mail::within_limit(&state.db.pool, p.email.as_str(), now).await?;
     let mut tx = state.db.pool.begin().await?;
     let new = NewAccount {
         email: p.email.as_str(),
@@ -125,8 +127,10 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
         }
         None => {
             let existing = store::find_by_email(&mut tx, p.email.as_str()).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-            let mail = templates::registration_attempt(&existing.recipient(), &state.config.base_url)?;
-            mail::enqueue(&mut tx, &mail, &domain, now).await?;
+            if may_notify {
+                let mail = templates::registration_attempt(&existing.recipient(), &state.config.base_url)?;
+                mail::enqueue(&mut tx, &mail, &domain, now).await?;
+            }
             audit::record(&mut tx, AuditEvent::RegistrationForKnownAddress { account_id: &existing.id }, None, now).await?;
         }
     }

@@ -18,6 +18,7 @@ use crate::{
     app::SharedState,
     audit::{self, AuditEvent},
     captcha::{self, Kind},
+    throttle,
     web::{
         client::ClientInfo,
         cookies,
@@ -59,7 +60,7 @@ pub(crate) async fn challenge_for(
         return Ok(open.into());
     }
     // "Neuen Code erzeugen" keeps the kind the citizen chose.
-    let previous_kind = captcha::find_open(pool, submitted_id, now).await?.map(|c| c.kind);
+    let previous_kind = captcha::kind_of(pool, submitted_id).await?;
     let kind = wanted_kind.or(previous_kind).unwrap_or(Kind::Image);
     Ok(captcha::create(pool, kind, now).await?.into())
 }
@@ -183,9 +184,8 @@ pub async fn login_submit(
     ctx: PageContext,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let ip = client.ip.to_string();
     let prefix = client.prefix();
-    let client = login::Client { ip: &ip, prefix: &prefix, user_agent: client.user_agent.as_deref() };
+    let client = login::Client { prefix: &prefix, user_agent: client.user_agent.as_deref() };
     let outcome = login::login(&state, &form, &client).await?;
     let (message, expired) = match outcome {
         login::Outcome::LoggedIn { session, first_login } => {
@@ -199,8 +199,8 @@ pub async fn login_submit(
             return Ok(response);
         }
         login::Outcome::Failed => ("E-Mail-Adresse oder Kennwort sind nicht korrekt. Bitte prüfen Sie Ihre Eingaben.".to_string(), false),
-        login::Outcome::Throttled { wait_secs } => (
-            format!("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {} und versuchen Sie es dann erneut.", wait_text(wait_secs)),
+        login::Outcome::Throttled { wait_ms } => (
+            format!("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {} und versuchen Sie es dann erneut.", throttle::wait_text(wait_ms)),
             false,
         ),
         login::Outcome::InitialPasswordExpired => (
@@ -219,10 +219,6 @@ pub async fn login_submit(
     };
     let status = if expired { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
     render(status, &page)
-}
-
-fn wait_text(secs: i64) -> String {
-    if secs <= 60 { format!("{secs} Sekunden") } else { format!("{} Minuten", (secs + 59) / 60) }
 }
 
 // ---------- Abmelden ----------

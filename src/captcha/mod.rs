@@ -63,6 +63,14 @@ pub async fn find_open(pool: &AnyPool, id: &str, now: i64) -> DbResult<Option<Ch
     Ok(row.map(|(kind, prompt)| Challenge { id: id.to_string(), kind: if kind == "image" { Kind::Image } else { Kind::Question }, prompt }))
 }
 
+const KIND: &str = "SELECT kind FROM captcha_challenges WHERE id = $1";
+
+/// The kind of a challenge, used or not (to keep the kind the citizen chose).
+pub async fn kind_of(pool: &AnyPool, id: &str) -> DbResult<Option<Kind>> {
+    let kind: Option<String> = sqlx::query_scalar(KIND).bind(id).fetch_optional(pool).await?;
+    Ok(kind.map(|k| if k == "image" { Kind::Image } else { Kind::Question }))
+}
+
 const IMAGE_ANSWER: &str = "SELECT answer FROM captcha_challenges WHERE id = $1 AND kind = 'image' AND used_at IS NULL AND expires_at > $2";
 
 /// The PNG for an open image challenge.

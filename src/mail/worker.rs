@@ -72,8 +72,10 @@ const CLAIM: &str = "UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE i
 WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
 ORDER BY next_attempt_at LIMIT 1) AND (locked_until IS NULL OR locked_until < $3) \
 RETURNING id, message_id, recipient, subject, body_text, attempts";
+// The body is blanked once the mail is out: it may hold an initial password or a
+// confirmation link, which must not linger in the database or its backups.
 const MARK_SENT: &str = "UPDATE outbox SET status = 'sent', sent_at = $1, locked_by = NULL, locked_until = NULL, \
-attempts = attempts + 1, last_error = NULL WHERE id = $2 AND locked_by = $3";
+attempts = attempts + 1, last_error = NULL, body_text = '' WHERE id = $2 AND locked_by = $3";
 const MARK_FAILED: &str = "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, \
 last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $4 AND locked_by = $5";
 

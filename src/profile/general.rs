@@ -69,6 +69,10 @@ pub async fn save(state: &AppState, citizen: &CurrentSession, form: &GeneralForm
 
     let base_url = &state.config.base_url;
     let domain = mail::domain_of(base_url);
+    let may_mail_new = match &new_email {
+        Some(e) => mail::within_limit(&state.db.pool, e.as_str(), now).await?,
+        None => false,
+    };
     let mut tx = state.db.pool.begin().await?;
     let data = GeneralData {
         salutation,
@@ -84,9 +88,11 @@ pub async fn save(state: &AppState, citizen: &CurrentSession, form: &GeneralForm
     if let Some(new_email) = &new_email {
         match accounts_store::find_by_email(&mut tx, new_email.as_str()).await? {
             // Taken: the requester learns nothing; the other account's owner is told.
-            Some(other) => {
+            Some(other) if may_mail_new => {
                 mail::enqueue(&mut tx, &templates::email_in_use(&other.recipient(), base_url)?, &domain, now).await?;
             }
+            Some(_) => {}
+            None if !may_mail_new => {}
             None => {
                 let token = random_token();
                 let expires_at = now + EMAIL_LINK_LIFETIME_MS;
@@ -143,8 +149,12 @@ pub async fn confirm(state: &AppState, token: &str, logged_in_as: Option<&str>) 
     if accounts_store::find_by_email(&mut tx, &change.new_email).await?.is_some() {
         return Ok(Confirmation::Taken);
     }
-    if !store::apply_email_change(&mut tx, &change, now).await? {
-        return Ok(Confirmation::Invalid);
+    match store::apply_email_change(&mut tx, &change, now).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(Confirmation::Invalid),
+        // Registered by someone else a moment ago.
+        Err(crate::db::DbError::Conflict) => return Ok(Confirmation::Taken),
+        Err(e) => return Err(e.into()),
     }
     let domain = mail::domain_of(&state.config.base_url);
     mail::enqueue(&mut tx, &templates::email_changed(&account.recipient(), &state.config.base_url)?, &domain, now).await?;

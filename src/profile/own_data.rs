@@ -89,6 +89,7 @@ pub async fn delete(state: &AppState, citizen: &CurrentSession, form: &DeleteFor
     let pseudonym = format!("geloescht:{}", &hmac_token(&state.recovery_key, &citizen.account_id)[..16]);
     let mut tx = state.db.pool.begin().await?;
     store::delete_account(&mut tx, &citizen.account_id, &pseudonym).await?;
+    mail::forget_recipient(&mut tx, &citizen.email).await?;
     audit::record(&mut tx, AuditEvent::AccountDeleted { pseudonym: &pseudonym }, None, now).await?;
     let mail = templates::account_deleted(&citizen.recipient(), &state.config.base_url)?;
     mail::enqueue(&mut tx, &mail, &mail::domain_of(&state.config.base_url), now).await?;

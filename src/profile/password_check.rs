@@ -26,8 +26,8 @@ pub async fn verify(
         errors.add(field, "Bitte geben Sie zur Bestätigung Ihr aktuelles Kennwort ein.");
         return Ok(false);
     }
-    if let Some(ms) = throttle::wait_ms(pool, &key, now).await? {
-        errors.add(field, format!("Zu viele falsche Eingaben. Bitte warten Sie {} Sekunden.", (ms + 999) / 1000));
+    if let throttle::Attempt::Blocked { wait_ms } = throttle::attempt(pool, &key, FREE_FAILURES, now).await? {
+        errors.add(field, format!("Zu viele falsche Eingaben. Bitte warten Sie {}.", throttle::wait_text(wait_ms)));
         return Ok(false);
     }
     let hash = store::find_by_id(pool, &citizen.account_id).await?.and_then(|a| a.password_hash);
@@ -35,7 +35,6 @@ pub async fn verify(
         throttle::clear(pool, &key).await?;
         Ok(true)
     } else {
-        throttle::record_failure(pool, &key, FREE_FAILURES, now).await?;
         errors.add(field, "Das aktuelle Kennwort ist nicht korrekt.");
         Ok(false)
     }

@@ -52,7 +52,9 @@ pub async fn protect(State(state): State<SharedState>, request: Request, next: N
         let submitted = is_form.then(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())).flatten();
         let valid = !is_new && !cross_site && submitted.is_some_and(|t| constant_time_eq(&t, &expected));
         if !valid {
-            tracing::info!(path = %parts.uri.path(), "request refused: CSRF token missing or wrong");
+            // Paths may carry link tokens: log only their first two segments.
+            let path: String = parts.uri.path().split('/').take(3).collect::<Vec<_>>().join("/");
+            tracing::info!(path = %path, "request refused: CSRF token missing or wrong");
             return error_page(
                 StatusCode::FORBIDDEN,
                 "Formular abgelaufen",

@@ -28,8 +28,8 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, err
 }
 
 /// Renders a public page. For visitors without a session the page is the same
-/// for everybody: an ETag lets browsers revalidate cheaply (304), and it may be
-/// kept for five minutes. Logged-in pages show the citizen's name: no-store.
+/// for everybody: an ETag lets browsers revalidate cheaply (304). `no-cache`
+/// rather than a max-age, so that after logging in nobody sees a stale header. Logged-in pages show the citizen's name: no-store.
 pub fn public_page<T: Template>(
     ctx: &layout::PageContext,
     request_headers: &HeaderMap,
@@ -46,6 +46,6 @@ pub fn public_page<T: Template>(
     let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { (status, Html(html)).into_response() };
     let h = response.headers_mut();
     h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     Ok(response)
 }

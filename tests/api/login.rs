@@ -44,6 +44,7 @@ async fn a_login_for_an_unknown_address_takes_as_long_as_for_a_known_one() {
         unknown = unknown.min(t.elapsed());
     }
     let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    eprintln!("timing: known {known:?}, unknown {unknown:?}");
     assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
 }
 
@@ -177,4 +178,37 @@ async fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
     let client: String =
         sqlx::query_scalar("SELECT client FROM audit_log WHERE event = 'login_failed'").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(client, "203.0.113.0/24");
+}
+
+#[tokio::test]
+async fn other_spellings_of_the_address_share_its_limit() {
+    let app = spawn_app().await;
+    let r = app.active_citizen("anna@example.de").await;
+    let attacker = app.new_browser();
+    for (i, spelling) in
+        ["ANNA@example.de", "anna@EXAMPLE.de", " anna@example.de", "Anna@Example.De", "anna@ｅxample.de"].iter().enumerate()
+    {
+        let page = attacker.login(spelling, &format!("Rate {i}"), false).await;
+        assert!(page.text().contains(GENERIC), "{spelling}: {}", page.text());
+    }
+    assert!(attacker.login(&r.email, GOOD_PASSWORD, false).await.text().contains("Zu viele"));
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_is_counted_before_any_is_checked() {
+    let app = spawn_app().await;
+    let r = app.active_citizen("anna@example.de").await;
+    let attacker = app.new_browser();
+    let form = attacker.get("/anmelden").await;
+    let guesses = (0..16).map(|i| {
+        let fields = vec![("email", r.email.clone()), ("kennwort", format!("Rate {i} Rate"))];
+        let attacker = attacker.clone();
+        let form = &form;
+        async move { attacker.submit(form, "/anmelden", &fields).await }
+    });
+    let pages = futures_util::future::join_all(guesses).await;
+    let checked = pages.iter().filter(|p| p.text().contains(GENERIC)).count();
+    let refused = pages.iter().filter(|p| p.text().contains("Zu viele")).count();
+    assert_eq!(checked + refused, 16);
+    assert_eq!(checked, 5, "only the free attempts reach the password check");
 }

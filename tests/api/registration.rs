@@ -223,3 +223,16 @@ fn solve(text: &str) -> u32 {
     let n = |w: &str| NUMBERS.iter().position(|x| *x == w).unwrap() as u32;
     n(words[0]) + n(words[2])
 }
+
+#[tokio::test]
+async fn strangers_cannot_flood_a_mailbox_through_the_portal() {
+    let app = spawn_app().await;
+    app.register(&Registration::new("anna@example.de")).await;
+    for _ in 0..8 {
+        let page = app.register(&Registration::new("anna@example.de")).await;
+        assert_eq!(page.location(), "/konto-erstellen/bestaetigung", "the answer never changes");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mails = app.smtp.mails_to("anna@example.de").len();
+    assert!(mails <= 5, "{mails} mails");
+}
