@@ -54,7 +54,9 @@ pub async fn attempt(pool: &AnyPool, key: &str, free: i64, now: i64) -> DbResult
         .bind(now)
         .bind(now - RESET_AFTER_MS)
         .bind(free)
-        .bind(now + block_ms(1, free))
+        // No block is 0, not `now`: a parallel request that read the clock a moment
+        // earlier must not see itself blocked.
+        .bind(if block_ms(1, free) > 0 { now + block_ms(1, free) } else { 0 })
         .bind(MAX_BLOCK_MS)
         .fetch_optional(pool)
         .await?;
