@@ -299,17 +299,26 @@ impl TestApp {
 
     /// Fills in and submits "Konto erstellen" with the test captcha answer.
     pub async fn register(&self, r: &Registration) -> Page {
-        let form = self.client.get("/konto-erstellen").await;
+        self.register_in(&self.client, r).await
+    }
+
+    /// Fills in and submits "Konto erstellen" in `browser`.
+    pub async fn register_in(&self, browser: &Browser, r: &Registration) -> Page {
+        let form = browser.get("/konto-erstellen").await;
         let mut fields = r.fields();
         fields.push(("captcha_id", form.hidden("captcha_id")));
         fields.push(("captcha_antwort", CAPTCHA.into()));
-        self.client.submit(&form, "/konto-erstellen", &fields).await
+        browser.submit(&form, "/konto-erstellen", &fields).await
     }
 
     /// Registers and returns the initial password from the mail.
     pub async fn register_and_read_password(&self, r: &Registration) -> String {
+        self.register_and_read_password_in(&self.client, r).await
+    }
+
+    async fn register_and_read_password_in(&self, browser: &Browser, r: &Registration) -> String {
         let before = self.smtp.mails_to(&r.email).len();
-        let page = self.register(r).await;
+        let page = self.register_in(browser, r).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
         let mails = self.smtp.wait_for(&r.email, before + 1).await;
         initial_password_in(mails.last().unwrap())
@@ -323,16 +332,33 @@ impl TestApp {
     /// Registers, logs in with the initial password and completes the first login.
     pub async fn active_citizen(&self, email: &str) -> Registration {
         let r = Registration::new(email);
-        let initial = self.register_and_read_password(&r).await;
-        let page = self.login(email, &initial, false).await;
-        assert_eq!(page.location(), "/erstanmeldung");
-        let page = self.complete_first_login("3", "", "0521 123456", GOOD_PASSWORD, GOOD_PASSWORD).await;
-        assert_eq!(page.location(), "/postkorb", "{}", page.body);
+        self.active_citizen_in(&self.client, &r).await;
         r
     }
 
+    /// Another citizen, `r`, active and logged in to `browser` (password [`GOOD_PASSWORD`]).
+    pub async fn active_citizen_in(&self, browser: &Browser, r: &Registration) {
+        let initial = self.register_and_read_password_in(browser, r).await;
+        let page = browser.login(&r.email, &initial, false).await;
+        assert_eq!(page.location(), "/erstanmeldung");
+        let page = self.complete_first_login_in(browser, "3", "", "0521 123456", GOOD_PASSWORD, GOOD_PASSWORD).await;
+        assert_eq!(page.location(), "/postkorb", "{}", page.body);
+    }
+
     pub async fn complete_first_login(&self, question: &str, own: &str, answer: &str, password: &str, repeat: &str) -> Page {
-        let form = self.client.get("/erstanmeldung").await;
+        self.complete_first_login_in(&self.client, question, own, answer, password, repeat).await
+    }
+
+    async fn complete_first_login_in(
+        &self,
+        browser: &Browser,
+        question: &str,
+        own: &str,
+        answer: &str,
+        password: &str,
+        repeat: &str,
+    ) -> Page {
+        let form = browser.get("/erstanmeldung").await;
         let fields = vec![
             ("frage", question.to_string()),
             ("eigene_frage", own.to_string()),
@@ -340,7 +366,7 @@ impl TestApp {
             ("kennwort", password.to_string()),
             ("kennwort_wiederholung", repeat.to_string()),
         ];
-        self.client.submit(&form, "/erstanmeldung", &fields).await
+        browser.submit(&form, "/erstanmeldung", &fields).await
     }
 
     /// Runs the background clean-up once, as the periodic task would.

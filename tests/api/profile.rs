@@ -181,20 +181,35 @@ async fn expired_and_tampered_confirmation_links_are_refused() {
 }
 
 #[tokio::test]
+async fn a_confirmation_link_opened_in_another_accounts_session_is_refused() {
+    let app = spawn_app().await;
+    app.active_citizen("anna@example.de").await;
+    app.save_general(&with(general_fields("anna.neu@example.de"), "aktuelles_kennwort", GOOD_PASSWORD)).await;
+    let link = confirmation_path(&app.smtp.wait_for("anna.neu@example.de", 1).await[0]);
+    // Bernd, logged in on the same computer, opens Anna's link.
+    let bernd = app.new_browser();
+    app.active_citizen_in(&bernd, &Registration { vorname: "Bernd".into(), ..Registration::new("bernd@example.de") }).await;
+    let page = bernd.get(&link).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.text().contains("gehört zu einem anderen Bürgerkonto"));
+    let posted = bernd.submit(&bernd.get("/anmelden").await, &link, &[]).await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts WHERE email = 'anna@example.de'").await, 1);
+    // Anna herself (or a logged-out browser) can still confirm.
+    let page = app.client.get(&link).await;
+    assert_eq!(app.client.submit(&page, &link, &[]).await.status, StatusCode::OK);
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts WHERE email = 'anna.neu@example.de'").await, 1);
+}
+
+#[tokio::test]
 async fn changing_to_an_address_in_use_gives_no_hint_and_tells_its_owner() {
     let app = spawn_app().await;
     let other = Browser::new(&app.address);
     // Bea owns bea@example.de.
     let bea = Registration { vorname: "Bea".into(), ..Registration::new("bea@example.de") };
-    let initial = {
-        let form = other.get("/konto-erstellen").await;
-        let mut fields = bea.fields();
-        fields.extend([("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())]);
-        other.submit(&form, "/konto-erstellen", &fields).await;
-        initial_password_in(&app.smtp.wait_for("bea@example.de", 1).await[0])
-    };
-    let _ = initial;
-    let r = app.active_citizen("anna@example.de").await;
+    app.register_in(&other, &bea).await;
+    app.smtp.wait_for("bea@example.de", 1).await;
+    app.active_citizen("anna@example.de").await;
     let free = app.save_general(&with(general_fields("frei@example.de"), "aktuelles_kennwort", GOOD_PASSWORD)).await;
     let taken = app.save_general(&with(general_fields("Bea@Example.de"), "aktuelles_kennwort", GOOD_PASSWORD)).await;
     assert_eq!(free.status, taken.status);
@@ -203,7 +218,6 @@ async fn changing_to_an_address_in_use_gives_no_hint_and_tells_its_owner() {
     assert!(bea_mails[1].body.contains("anderen Bürgerkontos einzutragen"));
     assert!(bea_mails.iter().all(|m| !m.body.contains("/login-daten/email-bestaetigen/")), "no link for a taken address");
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts WHERE email = 'anna@example.de'").await, 1);
-    let _ = r;
 }
 
 #[tokio::test]
@@ -334,20 +348,7 @@ async fn sessions_can_be_seen_and_ended_but_only_ones_own() {
     // Someone else can't end Anna's sessions.
     let mallory = Browser::new(&app.address);
     let m = Registration { vorname: "Mallory".into(), ..Registration::new("mallory@example.de") };
-    let form = mallory.get("/konto-erstellen").await;
-    let mut fields = m.fields();
-    fields.extend([("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())]);
-    mallory.submit(&form, "/konto-erstellen", &fields).await;
-    let initial = initial_password_in(&app.smtp.wait_for("mallory@example.de", 1).await[0]);
-    mallory.login("mallory@example.de", &initial, false).await;
-    let form = mallory.get("/erstanmeldung").await;
-    let fl = vec![
-        ("frage", "1".to_string()),
-        ("antwort", "1234".into()),
-        ("kennwort", NEW_PASSWORD.into()),
-        ("kennwort_wiederholung", NEW_PASSWORD.into()),
-    ];
-    mallory.submit(&form, "/erstanmeldung", &fl).await;
+    app.active_citizen_in(&mallory, &m).await;
     let home = mallory.get("/login-daten/sitzungen").await;
     for id in &ids {
         let page = mallory.submit(&home, &format!("/login-daten/sitzungen/{id}/beenden"), &[]).await;
