@@ -16,7 +16,7 @@ pub async fn delete_unfinished_accounts(state: &AppState) -> anyhow::Result<usiz
     let ids = store::unfinished_before(&state.db.pool, now - UNFINISHED_ACCOUNT_GRACE_MS).await?;
     let mut deleted = 0;
     for id in ids {
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         if store::delete_pending(&mut tx, &id).await? {
             audit::record(&mut tx, AuditEvent::UnfinishedAccountDeleted { account_id: &id }, None, now).await?;
             deleted += 1;

@@ -90,7 +90,7 @@ pub async fn complete(
     };
     let now = state.clock.now_ms();
     let base_url = &state.config.base_url;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     match (&question_and_answer, &answer_hash) {
         (Some((question, _)), Some(answer_hash)) if !reset => {
             store::activate(&mut tx, &session.account_id, &password_hash, question.as_str(), answer_hash, now).await?;

@@ -141,7 +141,7 @@ pub async fn submit_address(state: &AppState, form: &AddressForm) -> anyhow::Res
     let password = random_initial_password(super::registration::INITIAL_PASSWORD_LEN);
     let hash = state.hasher.hash(&password).await?;
     let may_mail = mail::within_limit(&state.db.pool, email.as_str(), now).await?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if let Some(account) = store::find_by_email(&mut tx, email.as_str()).await?.filter(|a| !a.is_active() && may_mail) {
         send_initial_password(state, &mut tx, &account, &password, &hash, templates::InitialPasswordReason::Renewal, now).await?;
     }
@@ -218,7 +218,7 @@ pub async fn submit_answer(state: &AppState, form: &AnswerForm) -> anyhow::Resul
     throttle::clear(pool, &key).await?;
     let password = random_initial_password(super::registration::INITIAL_PASSWORD_LEN);
     let hash = state.hasher.hash(&password).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     send_initial_password(state, &mut tx, &account, &password, &hash, templates::InitialPasswordReason::Recovery, now).await?;
     tx.commit().await?;
     state.mail_wakeup.notify_one();

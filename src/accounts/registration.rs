@@ -103,7 +103,7 @@ pub async fn register(state: &AppState, form: &RegistrationForm) -> anyhow::Resu
 
     // Asked before the transaction: SQLite allows one writer at a time.
     let may_notify = mail::within_limit(&state.db.pool, p.email.as_str(), now).await?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let new = NewAccount {
         email: p.email.as_str(),
         given_name: p.given.as_str(),

@@ -68,7 +68,7 @@ const BUMP_VERSION: &str = "UPDATE catalogue_version SET version = version + 1 W
 /// Applies a validated file. Nothing is written unless everything succeeds.
 pub async fn import(db: &Db, file: &CatalogueFile, now: i64) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let units = existing(&mut tx, EXISTING_UNITS).await?;
     let mut unit_ids: HashMap<&str, String> = HashMap::new();
     for (position, u) in file.units.iter().enumerate() {

@@ -116,6 +116,19 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Starts a transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then
+    /// writes can fail with SQLITE_BUSY when another writer got in between, while an
+    /// immediate one simply waits its turn (busy_timeout).
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
 /// A source of the current time, injectable so that tests can let time pass.
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch, UTC.

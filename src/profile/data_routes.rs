@@ -75,7 +75,7 @@ pub async fn end_session(
     Citizen(citizen): Citizen,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.pool.begin().await.map_err(anyhow::Error::from)?;
+    let mut tx = state.db.begin_write().await.map_err(anyhow::Error::from)?;
     // Another account's session id answers like an unknown one.
     if !store::delete_own_session(&mut tx, &citizen.account_id, &id).await? {
         return Err(AppError::NotFound);
@@ -91,7 +91,7 @@ pub async fn end_session(
 }
 
 pub async fn end_other_sessions(State(state): State<SharedState>, Citizen(citizen): Citizen) -> Result<Response, AppError> {
-    let mut tx = state.db.pool.begin().await.map_err(anyhow::Error::from)?;
+    let mut tx = state.db.begin_write().await.map_err(anyhow::Error::from)?;
     store::delete_other_sessions(&mut tx, &citizen.account_id, &citizen.session_id).await?;
     audit::record(&mut tx, AuditEvent::SessionEnded { account_id: &citizen.account_id }, None, state.clock.now_ms()).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;

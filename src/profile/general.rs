@@ -73,7 +73,7 @@ pub async fn save(state: &AppState, citizen: &CurrentSession, form: &GeneralForm
         Some(e) => mail::within_limit(&state.db.pool, e.as_str(), now).await?,
         None => false,
     };
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let data = GeneralData {
         salutation,
         given_name: given.as_str(),
@@ -136,7 +136,7 @@ pub async fn check_link(state: &AppState, token: &str, logged_in_as: Option<&str
 /// account is refused, so nobody confirms a change into the wrong account by mistake.
 pub async fn confirm(state: &AppState, token: &str, logged_in_as: Option<&str>) -> anyhow::Result<Confirmation> {
     let now = state.clock.now_ms();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let Some(change) = store::open_email_change(&mut tx, &sha256_hex(token), now).await? else {
         return Ok(Confirmation::Invalid);
     };

@@ -87,7 +87,7 @@ pub async fn delete(state: &AppState, citizen: &CurrentSession, form: &DeleteFor
     }
     let now = state.clock.now_ms();
     let pseudonym = format!("geloescht:{}", &hmac_token(&state.recovery_key, &citizen.account_id)[..16]);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     store::delete_account(&mut tx, &citizen.account_id, &pseudonym).await?;
     mail::forget_recipient(&mut tx, &citizen.email).await?;
     audit::record(&mut tx, AuditEvent::AccountDeleted { pseudonym: &pseudonym }, None, now).await?;

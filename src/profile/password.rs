@@ -81,7 +81,7 @@ pub async fn save(state: &AppState, citizen: &CurrentSession, form: &PasswordFor
     let base_url = &state.config.base_url;
     let domain = mail::domain_of(base_url);
     let me = citizen.recipient();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if let Some(hash) = &password_hash {
         accounts_store::set_password(&mut tx, &citizen.account_id, hash, now).await?;
         store::delete_other_sessions(&mut tx, &citizen.account_id, &citizen.session_id).await?;

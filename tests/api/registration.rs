@@ -236,3 +236,15 @@ async fn strangers_cannot_flood_a_mailbox_through_the_portal() {
     let mails = app.smtp.mails_to("anna@example.de").len();
     assert!(mails <= 5, "{mails} mails");
 }
+
+#[tokio::test]
+async fn many_citizens_registering_at_once_all_get_their_account() {
+    let app = spawn_app().await;
+    let registrations: Vec<Registration> = (0..12).map(|i| Registration::new(&format!("buerger{i}@example.de"))).collect();
+    let browsers: Vec<Browser> = (0..12).map(|_| app.new_browser()).collect();
+    let pages = futures_util::future::join_all(registrations.iter().zip(&browsers).map(|(r, b)| app.register_in(b, r))).await;
+    for page in &pages {
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 12);
+}
