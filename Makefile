@@ -27,9 +27,10 @@ test-unit: deps
 
 test-sqlite: deps
 	$(CARGO) test --locked --test api
+	$(CARGO) test --locked --test timing -- --test-threads=1
 
 test-postgres: deps
-	scripts/with-postgres.sh $(CARGO) test --locked --test api
+	scripts/with-postgres.sh sh -c '$(CARGO) test --locked --test api && $(CARGO) test --locked --test timing -- --test-threads=1'
 
 test-e2e: deps
 	$(CARGO) build --locked

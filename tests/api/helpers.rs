@@ -529,3 +529,19 @@ pub fn encode(fields: &[(&str, String)]) -> String {
     }
     s.finish()
 }
+
+/// Kennwort vergessen, as a citizen walks it.
+impl TestApp {
+    /// Step 1 in `browser`: address and captcha.
+    pub async fn forgot(&self, browser: &Browser, email: &str) -> Page {
+        let form = browser.get("/kennwort-vergessen").await;
+        let fields = vec![("email", email.to_string()), ("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())];
+        browser.submit(&form, "/kennwort-vergessen", &fields).await
+    }
+
+    /// Step 2: answering the question shown on `question_page`.
+    pub async fn answer(&self, browser: &Browser, question_page: &Page, answer: &str) -> Page {
+        let fields = vec![("ticket", question_page.hidden("ticket")), ("antwort", answer.to_string())];
+        browser.submit(question_page, "/kennwort-vergessen/antwort", &fields).await
+    }
+}
