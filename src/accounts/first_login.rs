@@ -11,7 +11,7 @@ use crate::{
     app::AppState,
     audit::{self, AuditEvent},
     mail::{self, templates},
-    web::form::FieldErrors,
+    web::{client::ClientInfo, form::FieldErrors},
 };
 
 /// The question choice that keeps the current question (only after a reset).
@@ -38,12 +38,7 @@ pub async fn is_reset(state: &AppState, session: &CurrentSession) -> anyhow::Res
     Ok(store::find_by_id(&state.db.pool, &session.account_id).await?.is_some_and(|a| a.is_active()))
 }
 
-pub async fn complete(
-    state: &AppState,
-    session: &CurrentSession,
-    form: &FirstLoginForm,
-    user_agent: Option<&str>,
-) -> anyhow::Result<Outcome> {
+pub async fn complete(state: &AppState, session: &CurrentSession, form: &FirstLoginForm, client: &ClientInfo) -> anyhow::Result<Outcome> {
     let reset = is_reset(state, session).await?;
     let mut errors = FieldErrors::default();
     let keep_question = reset && (form.frage == KEEP_QUESTION || form.frage.is_empty());
@@ -113,9 +108,16 @@ pub async fn complete(
     tx.commit().await?;
     state.mail_wakeup.notify_one();
 
+    let prefix = client.prefix();
     let issued = sessions::create(
         &state.db.pool,
-        NewSession { account_id: &session.account_id, stage: Stage::Full, persistent: false, user_agent, client_prefix: None },
+        NewSession {
+            account_id: &session.account_id,
+            stage: Stage::Full,
+            persistent: false,
+            user_agent: client.user_agent.as_deref(),
+            client_prefix: Some(&prefix),
+        },
         now,
     )
     .await?;

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -174,10 +174,6 @@ pub async fn login_form(ctx: PageContext, Query(query): Query<LoginQuery>) -> Re
     render(StatusCode::OK, &page)
 }
 
-fn user_agent(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
-}
-
 pub async fn login_submit(
     State(state): State<SharedState>,
     client: ClientInfo,
@@ -269,7 +265,7 @@ pub async fn first_login_form(
 
 pub async fn first_login_submit(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    client: ClientInfo,
     ctx: PageContext,
     AnySession(session): AnySession,
     WebForm(form): WebForm<FirstLoginForm>,
@@ -277,7 +273,7 @@ pub async fn first_login_submit(
     if session.is_full() {
         return Ok(Redirect::to("/postkorb").into_response());
     }
-    match first_login::complete(&state, &session, &form, user_agent(&headers)).await? {
+    match first_login::complete(&state, &session, &form, &client).await? {
         first_login::Outcome::Activated(issued) => {
             let mut response = Redirect::to("/postkorb").into_response();
             response

@@ -342,6 +342,8 @@ async fn sessions_can_be_seen_and_ended_but_only_ones_own() {
     laptop.login(&r.email, GOOD_PASSWORD, false).await;
     let page = app.client.get("/login-daten/sitzungen").await;
     assert!(page.text().contains("(diese Sitzung)"));
+    // Also the session opened by the first login knows its network.
+    assert!(page.text().contains("127.0.0.0/24") && !page.text().contains("unbekannt"), "{}", page.text());
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions").fetch_all(&app.state.db.pool).await.unwrap();
     assert_eq!(ids.len(), 2);
 
