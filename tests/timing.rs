@@ -11,6 +11,14 @@ use std::time::{Duration, Instant};
 
 use helpers::*;
 
+/// Known and unknown addresses must take about the same time; the fastest of
+/// several tries is compared, with a wide tolerance for a shared machine.
+fn assert_alike(known: Duration, unknown: Duration) {
+    eprintln!("timing: known {known:?}, unknown {unknown:?}");
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+}
+
 const GENERIC: &str = "E-Mail-Adresse oder Kennwort sind nicht korrekt";
 
 #[tokio::test]
@@ -31,9 +39,7 @@ async fn a_login_for_an_unknown_address_takes_as_long_as_for_a_known_one() {
         unknown = unknown.min(t.elapsed());
         assert!(a.text().contains(GENERIC) && b.text().contains(GENERIC));
     }
-    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
-    eprintln!("timing: known {known:?}, unknown {unknown:?}");
-    assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+    assert_alike(known, unknown);
 }
 
 #[tokio::test]
@@ -46,17 +52,15 @@ async fn step_two_takes_as_long_for_unknown_addresses() {
     for i in 0..3 {
         let b = app.new_browser();
         let page = app.forgot(&b, &r.email).await;
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         app.answer(&b, &page, &format!("falsch {i}")).await;
         known = known.min(t.elapsed());
         let page = app.forgot(&b, &format!("niemand{i}@example.de")).await;
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         app.answer(&b, &page, "falsch").await;
         unknown = unknown.min(t.elapsed());
     }
-    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
-    eprintln!("timing: known {known:?}, unknown {unknown:?}");
-    assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+    assert_alike(known, unknown);
 }
 
 #[tokio::test]
@@ -72,16 +76,14 @@ async fn step_one_takes_as_long_for_unknown_addresses() {
         let fields = |email: &str, form: &Page| {
             vec![("email", email.to_string()), ("captcha_id", form.hidden("captcha_id")), ("captcha_antwort", CAPTCHA.into())]
         };
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         let a = b.submit(&form, "/kennwort-vergessen", &fields(&r.email, &form)).await;
         known = known.min(t.elapsed());
         let form = b.get("/kennwort-vergessen").await;
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         let u = b.submit(&form, "/kennwort-vergessen", &fields(&format!("niemand{i}@example.de"), &form)).await;
         unknown = unknown.min(t.elapsed());
         assert_eq!(a.status, u.status);
     }
-    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
-    eprintln!("timing: known {known:?}, unknown {unknown:?}");
-    assert!((0.4..2.5).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+    assert_alike(known, unknown);
 }
